@@ -1,0 +1,85 @@
+"""wkdist: the WEBKNOSSOS Dataset API on WKW and Zarr, with dask-native bulk jobs.
+
+``import wkdist as wk`` gives the names users know from ``webknossos``::
+
+    ds = wk.Dataset("my_dataset", voxel_size=(11, 11, 24))
+    layer = ds.add_layer("color", "color", dtype="uint8")
+    mag1 = layer.add_mag(1)
+
+Submodules are imported on first use of a name, so ``import wkdist.geometry``
+does not pull in storage engines.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from wkdist import config as _config
+
+_config.register_defaults()
+
+_EXPORTS = {
+    "wkdist.dataset": (
+        "COLOR_CATEGORY",
+        "SEGMENTATION_CATEGORY",
+        "Dataset",
+        "Layer",
+        "LayerCategories",
+        "LayerCategoryType",
+        "MagView",
+        "SegmentationLayer",
+        "View",
+    ),
+    "wkdist.errors": (
+        "AlreadyExistsError",
+        "DatasetExistsError",
+        "InvalidArgumentError",
+        "NotFoundError",
+        "ReadOnlyError",
+        "WkdistError",
+    ),
+    "wkdist.geometry": ("BoundingBox", "Mag", "Vec3Int"),
+    "wkdist.properties": ("VoxelSize",),
+    "wkdist.storage": ("DataFormat",),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'wkdist' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:
+    from wkdist.dataset import (
+        COLOR_CATEGORY,
+        SEGMENTATION_CATEGORY,
+        Dataset,
+        Layer,
+        LayerCategories,
+        LayerCategoryType,
+        MagView,
+        SegmentationLayer,
+        View,
+    )
+    from wkdist.errors import (
+        AlreadyExistsError,
+        DatasetExistsError,
+        InvalidArgumentError,
+        NotFoundError,
+        ReadOnlyError,
+        WkdistError,
+    )
+    from wkdist.geometry import BoundingBox, Mag, Vec3Int
+    from wkdist.properties import VoxelSize
+    from wkdist.storage import DataFormat

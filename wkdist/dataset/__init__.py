@@ -1,0 +1,26 @@
+"""The WEBKNOSSOS Dataset API: ``Dataset → Layer → MagView → View``."""
+
+from __future__ import annotations
+
+from wkdist.dataset.dataset import Dataset
+from wkdist.dataset.layer import Layer, SegmentationLayer
+from wkdist.dataset.layer_categories import (
+    COLOR_CATEGORY,
+    SEGMENTATION_CATEGORY,
+    LayerCategories,
+    LayerCategoryType,
+)
+from wkdist.dataset.mag_view import MagView
+from wkdist.dataset.view import View
+
+__all__ = [
+    "COLOR_CATEGORY",
+    "SEGMENTATION_CATEGORY",
+    "Dataset",
+    "Layer",
+    "LayerCategories",
+    "LayerCategoryType",
+    "MagView",
+    "SegmentationLayer",
+    "View",
+]

@@ -1,0 +1,564 @@
+"""``Dataset``: a directory with ``datasource-properties.json`` and one folder per layer."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from wkdist.dataset.layer import Layer, SegmentationLayer, validate_layer_name
+from wkdist.dataset.layer_categories import CATEGORIES, COLOR_CATEGORY, SEGMENTATION_CATEGORY
+from wkdist.dataset.zarr_groups import write_zarr_group_metadata
+from wkdist.errors import (
+    AlreadyExistsError,
+    DatasetExistsError,
+    InvalidArgumentError,
+    NotFoundError,
+    ReadOnlyError,
+)
+from wkdist.geometry import BoundingBox
+from wkdist.properties import (
+    DatasetProperties,
+    LayerProperties,
+    VoxelSize,
+    element_class_from_dtype,
+    load_properties,
+    save_properties,
+    update_properties,
+)
+from wkdist.properties import PROPERTIES_FILE_NAME as PROPERTIES_FILE_NAME
+from wkdist.storage import DataFormat
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    from numpy.typing import DTypeLike
+
+    from wkdist.dataset.layer_categories import LayerCategoryType
+    from wkdist.geometry import Vec3IntLike
+
+DEFAULT_DATA_FORMAT = DataFormat.ZARR3
+_ALLOWED_DTYPES = {
+    COLOR_CATEGORY: ("uint8", "uint16", "uint32", "int8", "int16", "int32", "float32"),
+    SEGMENTATION_CATEGORY: (
+        "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
+    ),
+}
+
+
+def _voxel_size(
+    voxel_size: Iterable[float] | None,
+    voxel_size_with_unit: VoxelSize | None,
+    scale: Iterable[float] | None,
+) -> VoxelSize | None:
+    given = [v for v in (voxel_size, voxel_size_with_unit, scale) if v is not None]
+    if len(given) > 1:
+        raise InvalidArgumentError(
+            "pass only one of voxel_size, voxel_size_with_unit and scale; "
+            f"got voxel_size={voxel_size!r}, voxel_size_with_unit={voxel_size_with_unit!r}, "
+            f"scale={scale!r}"
+        )
+    if voxel_size_with_unit is not None:
+        return voxel_size_with_unit
+    factor = voxel_size if voxel_size is not None else scale
+    if factor is None:
+        return None
+    try:
+        values = tuple(float(v) for v in factor)
+    except (TypeError, ValueError) as error:
+        raise InvalidArgumentError(
+            f"voxel_size must be three numbers (x, y, z) in nanometers; got {factor!r}"
+        ) from error
+    if len(values) != 3 or not all(v > 0 for v in values):
+        raise InvalidArgumentError(
+            f"voxel_size must be three positive numbers (x, y, z) in nanometers; got {factor!r}"
+        )
+    return VoxelSize(values)  # type: ignore[arg-type]
+
+
+class Dataset:
+    """A WEBKNOSSOS dataset on the local file system.
+
+    ``Dataset(path, voxel_size=(x, y, z))`` creates a dataset (in nanometers);
+    ``Dataset.open(path)`` opens one. As in the first API edition,
+    ``Dataset(path)`` without a voxel size opens an existing dataset, and
+    ``Dataset.create(path, scale=...)`` creates one.
+
+    Parameters
+    ----------
+    dataset_path
+        The dataset's directory.
+    voxel_size
+        Size of a Mag(1) voxel (x, y, z) in nanometers; needed to create.
+    name
+        Dataset name in the properties (default: the directory's name).
+    exist_ok
+        Open the dataset if it exists (its voxel size and name must match).
+    voxel_size_with_unit
+        A :class:`VoxelSize` with a unit, instead of ``voxel_size``.
+    read_only
+        Refuse every change.
+    scale
+        First API edition's name of ``voxel_size``.
+
+    Raises
+    ------
+    DatasetExistsError
+        ``voxel_size`` given, the dataset exists and ``exist_ok`` is false, or the
+        directory is not empty.
+    FileNotFoundError
+        No dataset at the path and no voxel size to create one.
+    """
+
+    def __init__(
+        self,
+        dataset_path: str | os.PathLike[str],
+        voxel_size: Iterable[float] | None = None,
+        name: str | None = None,
+        exist_ok: bool = False,
+        *,
+        voxel_size_with_unit: VoxelSize | None = None,
+        read_only: bool = False,
+        scale: Iterable[float] | None = None,
+    ) -> None:
+        path = Path(dataset_path)
+        wanted_size = _voxel_size(voxel_size, voxel_size_with_unit, scale)
+        exists = (path / PROPERTIES_FILE_NAME).exists()
+        if exists:
+            if wanted_size is not None and not exist_ok:
+                raise DatasetExistsError(
+                    f"a dataset exists at {path}; pass exist_ok=True to open it, or use "
+                    "Dataset.open(path)"
+                )
+            self._init_from_disk(path, read_only=read_only)
+            if wanted_size is not None and self.voxel_size_with_unit != wanted_size:
+                raise DatasetExistsError(
+                    f"the dataset at {path} has the voxel size {self.voxel_size_with_unit}, "
+                    f"not {wanted_size}"
+                )
+            if name is not None and self.name != name:
+                raise DatasetExistsError(
+                    f"the dataset at {path} is named {self.name!r}, not {name!r}"
+                )
+            return
+        if read_only:
+            raise FileNotFoundError(f"no dataset to open read-only at {path}")
+        if wanted_size is None:
+            raise FileNotFoundError(
+                f"no dataset at {path} (no {PROPERTIES_FILE_NAME}); to create one pass "
+                "voxel_size=(x, y, z) in nanometers"
+            )
+        if path.exists() and not path.is_dir():
+            raise NotADirectoryError(f"cannot create a dataset at {path}: it is a file")
+        if path.is_dir() and any(path.iterdir()):
+            raise DatasetExistsError(
+                f"cannot create a dataset at {path}: the directory is not empty"
+            )
+        path.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        self._read_only = False
+        self._layers: dict[str, Layer] = {}
+        self._properties = DatasetProperties(
+            id={"name": name or path.absolute().name, "team": ""},
+            scale=wanted_size,
+            data_layers=(),
+        )
+        save_properties(path, self._properties)
+
+    def _init_from_disk(self, path: Path, *, read_only: bool) -> None:
+        self._path = path
+        self._read_only = read_only
+        self._layers = {}
+        self._properties = load_properties(path)
+
+    @classmethod
+    def open(cls, dataset_path: str | os.PathLike[str], read_only: bool = False) -> Dataset:
+        """Open the dataset at ``dataset_path`` (its ``datasource-properties.json`` must exist)."""
+        dataset = cls.__new__(cls)
+        dataset._init_from_disk(Path(dataset_path), read_only=read_only)
+        return dataset
+
+    @classmethod
+    def create(
+        cls, dataset_path: str | os.PathLike[str], scale: Iterable[float], name: str | None = None
+    ) -> Dataset:
+        """First API edition: create a dataset with voxel size ``scale`` (nanometers)."""
+        warnings.warn(
+            "Dataset.create(path, scale=...) is the first API edition's spelling; "
+            "use Dataset(path, voxel_size=...)",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return cls(dataset_path, scale=scale, name=name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Dataset.open, (self._path, self._read_only))
+
+    def __repr__(self) -> str:
+        return f"Dataset({self._path!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Dataset):
+            return NotImplemented
+        return self._path.resolve() == other._path.resolve() and self._read_only == other._read_only
+
+    def __hash__(self) -> int:
+        return hash(self._path.resolve())
+
+    # -------------------------------------------------------------- metadata
+    def _ensure_writable(self) -> None:
+        if self._read_only:
+            raise ReadOnlyError(f"{self!r} is read-only")
+
+    def _update_properties(self, change: Callable[[DatasetProperties], DatasetProperties]) -> None:
+        """Apply ``change`` to the properties on disk (locked, atomic) and keep the result."""
+        self._ensure_writable()
+        self._properties = update_properties(self._path, change)
+        write_zarr_group_metadata(self._path, self._properties)
+
+    @property
+    def path(self) -> Path:
+        """The dataset's directory."""
+        return self._path
+
+    @property
+    def resolved_path(self) -> Path:
+        """The dataset's directory with symlinks resolved."""
+        return self._path.resolve()
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the dataset refuses changes."""
+        return self._read_only
+
+    @property
+    def name(self) -> str:
+        """The dataset's name in the properties."""
+        return str(self._properties.id.get("name", self._path.name))
+
+    @name.setter
+    def name(self, name: str) -> None:
+        self._update_properties(
+            lambda props: dataclasses.replace(props, id={**props.id, "name": name})
+        )
+
+    @property
+    def voxel_size(self) -> tuple[float, float, float]:
+        """Size of a Mag(1) voxel (x, y, z) in nanometers."""
+        return self._properties.scale.to_nanometer()
+
+    @property
+    def voxel_size_with_unit(self) -> VoxelSize:
+        """Size of a Mag(1) voxel with its unit."""
+        return self._properties.scale
+
+    @property
+    def scale(self) -> tuple[float, float, float]:
+        """First API edition's name of :attr:`voxel_size`."""
+        return self.voxel_size
+
+    @property
+    def default_view_configuration(self) -> Mapping[str, Any] | None:
+        """The dataset's ``defaultViewConfiguration`` as stored."""
+        return self._properties.default_view_configuration
+
+    @default_view_configuration.setter
+    def default_view_configuration(self, value: Mapping[str, Any] | None) -> None:
+        self._update_properties(lambda props: dataclasses.replace(props, default_view_configuration=value))
+
+    # ---------------------------------------------------------------- layers
+    @property
+    def layers(self) -> Mapping[str, Layer]:
+        """The layers by name, in the order of the properties file."""
+        names = [layer.name for layer in self._properties.data_layers]
+        for name in list(self._layers):
+            if name not in names:
+                del self._layers[name]
+        for layer_props in self._properties.data_layers:
+            if layer_props.name not in self._layers:
+                cls = SegmentationLayer if layer_props.category == SEGMENTATION_CATEGORY else Layer
+                self._layers[layer_props.name] = cls(self, layer_props.name)
+        return {name: self._layers[name] for name in names}
+
+    def _rename_layer_object(self, old_name: str, new_name: str) -> None:
+        self._layers[new_name] = self._layers.pop(old_name)
+
+    def get_layer(self, layer_name: str) -> Layer:
+        """The layer ``layer_name``; raises :class:`NotFoundError` (an ``IndexError``) if missing."""
+        layers = self.layers
+        if layer_name not in layers:
+            raise NotFoundError(
+                f"layer {layer_name!r} is not a layer of {self!r}; it has {list(layers)}"
+            )
+        return layers[layer_name]
+
+    def get_segmentation_layers(self) -> list[SegmentationLayer]:
+        """All segmentation layers, in order."""
+        return [layer for layer in self.layers.values() if isinstance(layer, SegmentationLayer)]
+
+    def get_color_layers(self) -> list[Layer]:
+        """All color layers, in order."""
+        return [layer for layer in self.layers.values() if layer.category == COLOR_CATEGORY]
+
+    def get_segmentation_layer(self, layer_name: str) -> SegmentationLayer:
+        """The segmentation layer ``layer_name``."""
+        layer = self.get_layer(layer_name)
+        if not isinstance(layer, SegmentationLayer):
+            raise InvalidArgumentError(f"layer {layer_name!r} is not a segmentation layer")
+        return layer
+
+    def get_color_layer(self, layer_name: str) -> Layer:
+        """The color layer ``layer_name``."""
+        layer = self.get_layer(layer_name)
+        if layer.category != COLOR_CATEGORY:
+            raise InvalidArgumentError(f"layer {layer_name!r} is not a color layer")
+        return layer
+
+    def add_layer(
+        self,
+        layer_name: str,
+        category: LayerCategoryType,
+        *,
+        dtype: DTypeLike | None = None,
+        dtype_per_channel: DTypeLike | None = None,
+        num_channels: int | None = None,
+        data_format: str | DataFormat = DEFAULT_DATA_FORMAT,
+        bounding_box: BoundingBox | None = None,
+        largest_segment_id: int | None = None,
+        **kwargs: Any,
+    ) -> Layer:
+        """Add an empty layer (add mags to it with :meth:`Layer.add_mag`).
+
+        Parameters
+        ----------
+        layer_name
+            Letters, digits, ``_ $ @ - .``; unique in the dataset.
+        category
+            ``"color"`` or ``"segmentation"``.
+        dtype, dtype_per_channel
+            dtype of one channel (default ``uint8``); pass one of them.
+        num_channels
+            Channels per voxel (default 1).
+        data_format
+            ``"zarr3"`` (default), ``"zarr"`` or ``"wkw"``.
+        bounding_box
+            The layer's box in Mag(1) voxels (default: empty at the origin).
+        largest_segment_id
+            Segmentation layers only: the largest id, if known.
+
+        Raises
+        ------
+        AlreadyExistsError
+            A layer of that name exists.
+        InvalidArgumentError
+            Bad name, category, dtype, channel count, format or box.
+        """
+        self._ensure_writable()
+        validate_layer_name(layer_name)
+        if layer_name in self.layers:
+            raise AlreadyExistsError(
+                f"adding layer {layer_name!r} failed: {self!r} has a layer with this name"
+            )
+        if category not in CATEGORIES:
+            raise InvalidArgumentError(
+                f"category must be 'color' or 'segmentation'; got {category!r}"
+            )
+        if kwargs:
+            raise InvalidArgumentError(f"add_layer() got unexpected arguments {sorted(kwargs)}")
+        if dtype is not None and dtype_per_channel is not None:
+            raise InvalidArgumentError("pass dtype or dtype_per_channel, not both")
+        per_channel = _parse_dtype(dtype if dtype is not None else dtype_per_channel)
+        if per_channel.name not in _ALLOWED_DTYPES[category]:
+            raise InvalidArgumentError(
+                f"dtype {per_channel.name!r} is not supported for {category} layers; "
+                f"supported: {', '.join(_ALLOWED_DTYPES[category])}"
+            )
+        channels = 1 if num_channels is None else num_channels
+        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+            raise InvalidArgumentError(f"num_channels must be an int >= 1; got {num_channels!r}")
+        if channels > 1 and not (channels == 3 and per_channel.name == "uint8"):
+            warnings.warn(
+                f"{channels} channels of {per_channel.name} are not shown by WEBKNOSSOS "
+                "(only 1 channel or 3 × uint8); consider one layer per channel",
+                UserWarning,
+                stacklevel=2,
+            )
+        try:
+            fmt = DataFormat(data_format)
+        except ValueError as error:
+            raise InvalidArgumentError(
+                f"data_format must be one of 'wkw', 'zarr', 'zarr3'; got {data_format!r}"
+            ) from error
+        box = BoundingBox((0, 0, 0), (0, 0, 0)) if bounding_box is None else bounding_box
+        if not isinstance(box, BoundingBox) or not box.topleft.is_positive():
+            raise InvalidArgumentError(
+                f"bounding_box must be a BoundingBox with topleft >= 0; got {bounding_box!r}"
+            )
+        if category == COLOR_CATEGORY and largest_segment_id is not None:
+            raise InvalidArgumentError("largest_segment_id applies to segmentation layers only")
+        layer_props = LayerProperties(
+            name=layer_name,
+            category=category,
+            bounding_box=box,
+            data_format=fmt.value,
+            mags=(),
+            num_channels=channels,
+            element_class=element_class_from_dtype(per_channel, channels),
+            largest_segment_id=largest_segment_id,
+        )
+        self._update_properties(lambda props: props.with_layer(layer_props))
+        return self.get_layer(layer_name)
+
+    def get_or_add_layer(
+        self,
+        layer_name: str,
+        category: LayerCategoryType,
+        **kwargs: Any,
+    ) -> Layer:
+        """The layer ``layer_name`` if it exists (its category must match), else a new one."""
+        if layer_name in self.layers:
+            layer = self.get_layer(layer_name)
+            if layer.category != category:
+                raise InvalidArgumentError(
+                    f"layer {layer_name!r} exists with category {layer.category!r}, "
+                    f"not {category!r}"
+                )
+            channels = kwargs.get("num_channels")
+            if channels is not None and channels != layer.num_channels:
+                raise InvalidArgumentError(
+                    f"layer {layer_name!r} exists with {layer.num_channels} channels, "
+                    f"not {channels}"
+                )
+            return layer
+        return self.add_layer(layer_name, category, **kwargs)
+
+    def delete_layer(self, layer_name: str) -> None:
+        """Remove layer ``layer_name`` from the properties and delete its directory
+        (a symlinked layer loses only its link)."""
+        self._ensure_writable()
+        layer = self.get_layer(layer_name)
+        path = layer.path
+        self._update_properties(lambda props: props.without_layer(layer_name))
+        if path.is_symlink():
+            path.unlink()
+        elif path.exists():
+            shutil.rmtree(path)
+
+    def calculate_bounding_box(self) -> BoundingBox:
+        """The union of all layers' boxes, in Mag(1) voxels."""
+        boxes = [layer.bounding_box for layer in self.layers.values()]
+        if not boxes:
+            return BoundingBox((0, 0, 0), (0, 0, 0))
+        union = boxes[0]
+        for box in boxes[1:]:
+            union = union.extended_by(box)
+        return union
+
+    def add_symlink_layer(
+        self,
+        foreign_layer: str | os.PathLike[str] | Layer,
+        new_layer_name: str | None = None,
+        *,
+        make_relative: bool = False,
+    ) -> Layer:
+        """Link a layer of another dataset into this one (a directory symlink).
+
+        The layer's properties are copied; its mags point at the foreign files
+        (absolute paths, or relative ones with ``make_relative=True``).
+        """
+        self._ensure_writable()
+        foreign = _as_layer(foreign_layer)
+        new_name = foreign.name if new_layer_name is None else new_layer_name
+        validate_layer_name(new_name)
+        if new_name in self.layers:
+            raise AlreadyExistsError(
+                f"cannot link {foreign!r}: {self!r} has a layer called {new_name!r}"
+            )
+        link_path = self._path / new_name
+        if link_path.exists() or link_path.is_symlink():
+            raise AlreadyExistsError(f"cannot link {foreign!r}: {link_path} exists")
+        target = foreign.path.resolve()
+        link_path.symlink_to(
+            os.path.relpath(target, self._path.resolve()) if make_relative else target
+        )
+
+        def mag_path(mag_dir: Path) -> str:
+            resolved = mag_dir.resolve()
+            if make_relative:
+                return Path(os.path.relpath(resolved, self._path.resolve())).as_posix()
+            return resolved.as_posix()
+
+        mags = tuple(
+            dataclasses.replace(foreign._properties.get_mag(mag), path=mag_path(view.path))
+            for mag, view in foreign.mags.items()
+        )
+        new_props = dataclasses.replace(foreign._properties, name=new_name, mags=mags)
+        self._update_properties(lambda props: props.with_layer(new_props))
+        return self.get_layer(new_name)
+
+    def copy_dataset(
+        self,
+        new_dataset_path: str | os.PathLike[str],
+        *,
+        voxel_size: Iterable[float] | None = None,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        chunks_per_shard: Vec3IntLike | int | None = None,
+        data_format: str | DataFormat | None = None,
+        compress: bool | str | None = None,
+        exists_ok: bool = False,
+        layers_to_ignore: Iterable[str] | None = None,
+        voxel_size_with_unit: VoxelSize | None = None,
+        exist_ok: bool | None = None,
+    ) -> Dataset:
+        """Copy every layer into a new dataset, optionally re-chunked, re-sharded,
+        (de)compressed or converted.
+
+        ``None`` keeps each source mag's own chunk shape, shard shape, format and
+        compression (a sharded source written as Zarr v2 gets shard = chunk).
+        Unchanged mags are copied file by file; others shard by shard, reading
+        only shards that exist in the source.
+        """
+        from wkdist.jobs.copy import copy_layer_into
+
+        new_size = _voxel_size(voxel_size, voxel_size_with_unit, None) or self.voxel_size_with_unit
+        target = Dataset(
+            new_dataset_path,
+            voxel_size_with_unit=new_size,
+            exist_ok=exists_ok if exist_ok is None else exist_ok,
+        )
+        ignored = set(layers_to_ignore or ())
+        for layer in self.layers.values():
+            if layer.name in ignored:
+                continue
+            copy_layer_into(
+                layer,
+                target,
+                chunk_shape=chunk_shape,
+                shard_shape=shard_shape,
+                chunks_per_shard=chunks_per_shard,
+                data_format=data_format,
+                compress=compress,
+            )
+        if self.default_view_configuration is not None:
+            target.default_view_configuration = self.default_view_configuration
+        return target
+
+
+def _parse_dtype(dtype: DTypeLike | None) -> np.dtype:
+    try:
+        return np.dtype("uint8" if dtype is None else dtype)
+    except TypeError as error:
+        raise InvalidArgumentError(f"dtype must be a numpy dtype; got {dtype!r}") from error
+
+
+def _as_layer(layer: str | os.PathLike[str] | Layer) -> Layer:
+    if isinstance(layer, Layer):
+        return layer
+    path = Path(layer)
+    return Dataset.open(path.parent).get_layer(path.name)

@@ -1,0 +1,396 @@
+"""``Layer`` and ``SegmentationLayer``: one named channel set of a dataset, holding mags."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from wkdist.dataset.layer_categories import SEGMENTATION_CATEGORY
+from wkdist.dataset.layout import choose_chunk_and_shard_shape, compression_for
+from wkdist.dataset.mag_view import MagView
+from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
+from wkdist.geometry import BoundingBox, Mag
+from wkdist.properties import MagProperties, dtype_from_element_class
+from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from wkdist.dataset.dataset import Dataset
+    from wkdist.dataset.layer_categories import LayerCategoryType
+    from wkdist.geometry import MagLike, Vec3IntLike
+    from wkdist.properties import LayerProperties
+
+_LAYER_NAME = re.compile(r"^[A-Za-z0-9_$@\-]+[A-Za-z0-9_$@\-\.]*$")
+AXIS_ORDER = {"c": 0, "x": 1, "y": 2, "z": 3}
+
+
+def validate_layer_name(name: str) -> None:
+    """Raise unless ``name`` is a valid WEBKNOSSOS layer name."""
+    if not isinstance(name, str) or _LAYER_NAME.match(name) is None:
+        raise InvalidArgumentError(
+            f"layer_name {name!r} is invalid: use letters, digits and _ $ @ - . "
+            "(not starting with a dot)"
+        )
+
+
+def dump_mag_path(mag_path: Path, dataset_path: Path) -> str:
+    """How the properties file names a mag directory: ``./layer/mag`` inside the dataset,
+    absolute outside it."""
+    try:
+        relative = mag_path.resolve().relative_to(dataset_path.resolve())
+    except ValueError:
+        return str(mag_path.resolve())
+    return f"./{relative.as_posix()}"
+
+
+class Layer:
+    """A layer of a dataset: category, dtype, channels, bounding box and mags.
+
+    Obtain layers from :attr:`Dataset.layers`, :meth:`Dataset.get_layer` or
+    :meth:`Dataset.add_layer`. Every change is saved to
+    ``datasource-properties.json`` at once.
+    """
+
+    def __init__(self, dataset: Dataset, name: str) -> None:
+        self._dataset = dataset
+        self._name = name
+        self._mag_views: dict[Mag, MagView] = {}
+
+    # -------------------------------------------------------------- metadata
+    @property
+    def _properties(self) -> LayerProperties:
+        return self._dataset._properties.get_layer(self._name)
+
+    def _update(self, **changes: Any) -> None:
+        name = self._name
+        self._dataset._update_properties(
+            lambda props: props.with_layer(dataclasses.replace(props.get_layer(name), **changes))
+        )
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset this layer belongs to."""
+        return self._dataset
+
+    @property
+    def name(self) -> str:
+        """The layer's name (its directory name)."""
+        return self._name
+
+    @name.setter
+    def name(self, new_name: str) -> None:
+        if new_name == self._name:
+            return
+        self._dataset._ensure_writable()
+        validate_layer_name(new_name)
+        if new_name in self._dataset.layers:
+            raise AlreadyExistsError(
+                f"cannot rename layer {self._name!r} to {new_name!r}: that layer exists"
+            )
+        old_path = self.path
+        new_path = self._dataset.path / new_name
+        if old_path.exists():
+            old_path.rename(new_path)
+        old_name = self._name
+
+        def rename(props: Any) -> Any:
+            layer = props.get_layer(old_name)
+            mags = tuple(
+                dataclasses.replace(m, path=_renamed_mag_path(m.path, old_name, new_name))
+                for m in layer.mags
+            )
+            return props.without_layer(old_name).with_layer(
+                dataclasses.replace(layer, name=new_name, mags=mags)
+            )
+
+        self._dataset._update_properties(rename)
+        self._dataset._rename_layer_object(old_name, new_name)
+        self._name = new_name
+        self._mag_views.clear()
+
+    @property
+    def path(self) -> Path:
+        """The layer's directory inside the dataset."""
+        return self._dataset.path / self._name
+
+    @property
+    def resolved_path(self) -> Path:
+        """The layer's directory with symlinks resolved."""
+        return self.path.resolve()
+
+    @property
+    def category(self) -> LayerCategoryType:
+        """``"color"`` or ``"segmentation"``."""
+        return self._properties.category  # type: ignore[return-value]
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype of one channel of one voxel."""
+        props = self._properties
+        return dtype_from_element_class(props.element_class, props.num_channels)
+
+    @property
+    def dtype_per_channel(self) -> np.dtype:
+        """Same as :attr:`dtype` (the first API edition's name)."""
+        return self.dtype
+
+    @property
+    def num_channels(self) -> int:
+        """Number of channels per voxel."""
+        return self._properties.num_channels
+
+    @property
+    def data_format(self) -> DataFormat:
+        """The on-disk format of the layer's mags."""
+        return DataFormat(self._properties.data_format)
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the layer refuses changes."""
+        return self._dataset.read_only
+
+    @property
+    def default_view_configuration(self) -> Mapping[str, Any] | None:
+        """The layer's ``defaultViewConfiguration`` (as stored in the properties)."""
+        return self._properties.default_view_configuration
+
+    @default_view_configuration.setter
+    def default_view_configuration(self, value: Mapping[str, Any] | None) -> None:
+        self._update(default_view_configuration=value)
+
+    @property
+    def bounding_box(self) -> BoundingBox:
+        """The layer's box in Mag(1) voxels.
+
+        Setting it saves the properties and resizes every mag's array to hold it
+        (grow or shrink, metadata only); this pre-sizes arrays before parallel writes.
+        """
+        return self._properties.bounding_box
+
+    @bounding_box.setter
+    def bounding_box(self, box: BoundingBox) -> None:
+        self._dataset._ensure_writable()
+        if not isinstance(box, BoundingBox):
+            raise InvalidArgumentError(f"bounding_box must be a BoundingBox; got {box!r}")
+        if not box.topleft.is_positive():
+            raise InvalidArgumentError(
+                f"bounding_box {box} of layer {self._name!r} has a negative topleft; "
+                "coordinates must be >= 0"
+            )
+        self._update(bounding_box=box)
+        for mag_view in self.mags.values():
+            if not mag_view.read_only and not mag_view.is_foreign:
+                array = mag_view._array
+                if array.shape is not None:
+                    mag = mag_view.mag
+                    array.resize(box.align_with_mag(mag, ceil=True).in_mag(mag).bottomright)
+
+    def __repr__(self) -> str:
+        return f"Layer({self._name!r}, dtype={self.dtype}, num_channels={self.num_channels})"
+
+    # ------------------------------------------------------------------ mags
+    @property
+    def mags(self) -> Mapping[Mag, MagView]:
+        """The layer's mags, finest first."""
+        wanted = [m.mag for m in self._properties.mags]
+        for mag in list(self._mag_views):
+            if mag not in wanted:
+                del self._mag_views[mag]
+        for mag in wanted:
+            if mag not in self._mag_views:
+                self._mag_views[mag] = MagView(
+                    self, mag, self._mag_path(mag), read_only=self.read_only
+                )
+        return {mag: self._mag_views[mag] for mag in sorted(wanted)}
+
+    def _mag_path(self, mag: Mag) -> Path:
+        stored = self._properties.get_mag(mag).path
+        if stored is not None:
+            path = Path(stored)
+            return path if path.is_absolute() else self._dataset.path / path
+        short, long = self.path / mag.to_layer_name(), self.path / mag.to_long_layer_name()
+        return long if not short.exists() and long.exists() else short
+
+    def is_mag_foreign(self, mag_view: MagView) -> bool:
+        """Whether the mag's files lie outside this layer's directory."""
+        return mag_view.path.resolve().parent != self.path.resolve()
+
+    def get_mag(self, mag: MagLike) -> MagView:
+        """The mag ``mag`` (``1``, ``"2-2-1"``, ``(2, 2, 1)``, ...); raises if missing."""
+        mag = Mag(mag)
+        mags = self.mags
+        if mag not in mags:
+            raise NotFoundError(
+                f"mag {mag.to_layer_name()} is not a mag of layer {self._name!r}; it has "
+                f"{[m.to_layer_name() for m in mags]}"
+            )
+        return mags[mag]
+
+    def get_finest_mag(self) -> MagView:
+        """The mag with the smallest factors."""
+        if not self.mags:
+            raise NotFoundError(f"layer {self._name!r} has no mags")
+        return self.get_mag(min(self.mags))
+
+    def add_mag(
+        self,
+        mag: MagLike,
+        *,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        chunks_per_shard: Vec3IntLike | int | None = None,
+        compress: bool | str = True,
+    ) -> MagView:
+        """Create mag ``mag`` and return it.
+
+        Parameters
+        ----------
+        mag
+            The mag to add, e.g. ``1``, ``"2-2-1"`` or ``(2, 2, 1)``.
+        chunk_shape
+            Chunk edge lengths in the mag's voxels (default 32³).
+        shard_shape
+            Shard edge lengths in the mag's voxels, a multiple of ``chunk_shape``
+            (default 1024³ for Zarr v3 and WKW, one chunk for Zarr v2).
+        chunks_per_shard
+            Deprecated: ``shard_shape / chunk_shape``.
+        compress
+            ``True`` (default): zstd for Zarr, LZ4 for WKW (config
+            ``wkdist.wkw.compression``); ``False``: raw; or a codec name.
+
+        Raises
+        ------
+        AlreadyExistsError
+            If the mag exists already.
+        """
+        self._dataset._ensure_writable()
+        mag = Mag(mag)
+        if mag in self.mags:
+            raise AlreadyExistsError(
+                f"mag {mag.to_layer_name()} exists already in layer {self._name!r}"
+            )
+        chunk, shard = choose_chunk_and_shard_shape(
+            data_format=self.data_format,
+            chunk_shape=chunk_shape,
+            shard_shape=shard_shape,
+            chunks_per_shard=chunks_per_shard,
+            layer_bounding_box=self.bounding_box if self.mags else None,
+        )
+        spec = ArraySpec(
+            data_format=self.data_format,
+            dtype=self.dtype,
+            num_channels=self.num_channels,
+            chunk_shape=chunk,
+            shard_shape=shard,
+            compression=compression_for(self.data_format, compress),
+        )
+        mag_path = self.path / mag.to_layer_name()
+        if mag_path.exists():
+            raise AlreadyExistsError(
+                f"cannot add mag {mag.to_layer_name()} to layer {self._name!r}: "
+                f"{mag_path} exists on disk but is not in the properties"
+            )
+        shape = self.bounding_box.align_with_mag(mag, ceil=True).in_mag(mag).bottomright
+        create_array(mag_path, spec, shape)
+        self._register_mag(mag, mag_path, spec)
+        return self.get_mag(mag)
+
+    def _register_mag(self, mag: Mag, mag_path: Path, spec: ArraySpec) -> None:
+        mag_props = MagProperties(
+            mag=mag,
+            path=dump_mag_path(mag_path, self._dataset.path),
+            cube_length=spec.shard_shape.x if spec.data_format == DataFormat.WKW else None,
+            axis_order=dict(AXIS_ORDER),
+        )
+        name = self._name
+        self._dataset._update_properties(
+            lambda props: props.with_layer(props.get_layer(name).with_mag(mag_props))
+        )
+
+    def add_mag_for_existing_files(self, mag: MagLike) -> MagView:
+        """Register a mag whose files already lie in the layer's directory."""
+        self._dataset._ensure_writable()
+        mag = Mag(mag)
+        if mag in self.mags:
+            raise AlreadyExistsError(f"mag {mag.to_layer_name()} exists already in {self!r}")
+        mag_path = self.path / mag.to_layer_name()
+        if not mag_path.exists() and (self.path / mag.to_long_layer_name()).exists():
+            mag_path = self.path / mag.to_long_layer_name()
+        array = open_array(mag_path, self.data_format)
+        self._register_mag(mag, mag_path, array.spec)
+        return self.get_mag(mag)
+
+    def get_or_add_mag(
+        self,
+        mag: MagLike,
+        *,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        chunks_per_shard: Vec3IntLike | int | None = None,
+        compress: bool | str | None = None,
+    ) -> MagView:
+        """Return mag ``mag``, creating it (with the given layout) if it does not exist."""
+        mag = Mag(mag)
+        if mag in self.mags:
+            return self.get_mag(mag)
+        return self.add_mag(
+            mag,
+            chunk_shape=chunk_shape,
+            shard_shape=shard_shape,
+            chunks_per_shard=chunks_per_shard,
+            compress=True if compress is None else compress,
+        )
+
+    def delete_mag(self, mag: MagLike) -> None:
+        """Remove mag ``mag`` from the properties and delete its files."""
+        self._dataset._ensure_writable()
+        mag_view = self.get_mag(mag)
+        path, foreign = mag_view.path, mag_view.is_foreign
+        name = self._name
+        self._dataset._update_properties(
+            lambda props: props.with_layer(props.get_layer(name).without_mag(mag_view.mag))
+        )
+        if path.is_symlink():
+            path.unlink()
+        elif not foreign and path.exists():
+            shutil.rmtree(path)
+
+
+class SegmentationLayer(Layer):
+    """A layer of segment ids; adds :attr:`largest_segment_id`."""
+
+    @property
+    def largest_segment_id(self) -> int | None:
+        """The largest segment id in the layer, as stored in the properties (not recomputed)."""
+        return self._properties.largest_segment_id
+
+    @largest_segment_id.setter
+    def largest_segment_id(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | np.integer)):
+            raise InvalidArgumentError(f"largest_segment_id must be an int or None; got {value!r}")
+        self._update(largest_segment_id=None if value is None else int(value))
+
+    @property
+    def category(self) -> LayerCategoryType:
+        return SEGMENTATION_CATEGORY
+
+    def refresh_largest_segment_id(self) -> None:
+        """Recompute :attr:`largest_segment_id` from the finest mag's data (None if all zero)."""
+        mag_view = self.get_finest_mag()
+        largest = 0
+        for view in mag_view.get_views_on_disk(read_only=True):
+            largest = max(largest, int(view.read().max()))
+        self.largest_segment_id = largest or None
+
+
+def _renamed_mag_path(path: str | None, old_name: str, new_name: str) -> str | None:
+    prefix = f"./{old_name}/"
+    if path is not None and path.startswith(prefix):
+        return f"./{new_name}/{path[len(prefix):]}"
+    return path

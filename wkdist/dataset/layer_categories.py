@@ -1,0 +1,18 @@
+"""Layer categories as written to ``datasource-properties.json``."""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+LayerCategoryType = Literal["color", "segmentation"]
+
+COLOR_CATEGORY: Final = "color"
+SEGMENTATION_CATEGORY: Final = "segmentation"
+CATEGORIES: Final = (COLOR_CATEGORY, SEGMENTATION_CATEGORY)
+
+
+class LayerCategories:
+    """The first API edition's names for the categories (``LayerCategories.COLOR_TYPE``)."""
+
+    COLOR_TYPE: Final = COLOR_CATEGORY
+    SEGMENTATION_TYPE: Final = SEGMENTATION_CATEGORY

@@ -1,0 +1,111 @@
+"""Default chunk/shard shapes and compression for new mags, as WEBKNOSSOS chooses them."""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import dask.config
+
+from wkdist.errors import InvalidArgumentError
+from wkdist.geometry import Vec3Int
+from wkdist.storage import DataFormat
+
+if TYPE_CHECKING:
+    from wkdist.geometry import BoundingBox, Vec3IntLike
+
+DEFAULT_CHUNK_SHAPE = Vec3Int(32, 32, 32)
+DEFAULT_CHUNKS_PER_SHARD = Vec3Int(32, 32, 32)
+# Zarr v3 layers that are only a few sections deep (e.g. from 2D images) get
+# flat shards, so one shard still holds megabytes.
+FLAT_CHUNKS_PER_SHARD = Vec3Int(128, 128, 1)
+
+
+def _to_vec(value: Vec3IntLike | int, name: str) -> Vec3Int:
+    try:
+        return Vec3Int.full(value) if isinstance(value, int) else Vec3Int(value)
+    except (TypeError, ValueError) as error:
+        raise InvalidArgumentError(
+            f"{name} must be an int or three ints (x, y, z); got {value!r}"
+        ) from error
+
+
+def _is_power_of_two(vec: Vec3Int) -> bool:
+    return all(v > 0 and v & (v - 1) == 0 for v in vec)
+
+
+def choose_chunk_and_shard_shape(
+    *,
+    data_format: DataFormat,
+    chunk_shape: Vec3IntLike | int | None,
+    shard_shape: Vec3IntLike | int | None,
+    chunks_per_shard: Vec3IntLike | int | None = None,
+    layer_bounding_box: BoundingBox | None = None,
+) -> tuple[Vec3Int, Vec3Int]:
+    """Resolve the chunk and shard shape (in the mag's voxels) of a new mag.
+
+    Unset values follow the reference: 32³ chunks; shards of 32³ chunks for
+    Zarr v3 and WKW, one chunk for Zarr v2, and 128×128×1 chunks for Zarr v3
+    when ``layer_bounding_box`` (given for every mag but the first) is at most
+    one chunk deep.
+    """
+    if shard_shape is not None and chunks_per_shard is not None:
+        raise InvalidArgumentError(
+            "pass shard_shape or chunks_per_shard, not both "
+            f"(got shard_shape={shard_shape!r}, chunks_per_shard={chunks_per_shard!r})"
+        )
+    chunk = DEFAULT_CHUNK_SHAPE if chunk_shape is None else _to_vec(chunk_shape, "chunk_shape")
+    if shard_shape is not None:
+        shard = _to_vec(shard_shape, "shard_shape")
+    elif chunks_per_shard is not None:
+        warnings.warn(
+            "chunks_per_shard is deprecated; pass shard_shape=chunk_shape*chunks_per_shard",
+            FutureWarning,
+            stacklevel=3,
+        )
+        shard = _to_vec(chunks_per_shard, "chunks_per_shard") * chunk
+    elif data_format == DataFormat.ZARR:
+        shard = chunk
+    elif (
+        data_format == DataFormat.ZARR3
+        and layer_bounding_box is not None
+        and layer_bounding_box.size.z <= chunk.z * FLAT_CHUNKS_PER_SHARD.z
+    ):
+        shard = chunk * FLAT_CHUNKS_PER_SHARD
+    else:
+        shard = chunk * DEFAULT_CHUNKS_PER_SHARD
+    for name, vec in (("chunk_shape", chunk), ("shard_shape", shard)):
+        if not _is_power_of_two(vec):
+            raise InvalidArgumentError(f"{name} must be powers of two; got {tuple(vec)}")
+    if shard % chunk != Vec3Int.zeros():
+        raise InvalidArgumentError(
+            f"shard_shape {tuple(shard)} must be a multiple of chunk_shape {tuple(chunk)}"
+        )
+    if chunk not in (Vec3Int.full(32), Vec3Int.full(64)):
+        warnings.warn(
+            f"[INFO] chunk_shape (32, 32, 32) or (64, 64, 64) is recommended for "
+            f"WEBKNOSSOS; got {tuple(chunk)}",
+            UserWarning,
+            stacklevel=3,
+        )
+    return chunk, shard
+
+
+def compression_for(data_format: DataFormat, compress: bool | str) -> str | None:
+    """The codec name for ``compress``: ``True`` picks the format's default codec.
+
+    Zarr formats use zstd; WKW uses ``wkdist.wkw.compression`` from the dask
+    config (``"lz4"`` by default, ``"lz4hc"`` for 25% smaller, 30× slower writes).
+    A string names the codec directly.
+    """
+    if compress is False or compress is None:
+        return None
+    if compress is True:
+        if data_format == DataFormat.WKW:
+            return str(dask.config.get("wkdist.wkw.compression", default="lz4"))
+        return "zstd"
+    if isinstance(compress, str):
+        return compress.lower()
+    raise InvalidArgumentError(
+        f"compress must be True, False or a codec name ('zstd', 'lz4', 'lz4hc'); got {compress!r}"
+    )

@@ -1,0 +1,163 @@
+"""``MagView``: the whole of one mag of a layer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from wkdist.dataset.view import View
+from wkdist.errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    import numpy as np
+    import zarr
+
+    from wkdist.dataset.layer import Layer
+    from wkdist.geometry import BoundingBox, Mag, Vec3IntLike
+    from wkdist.properties import MagProperties
+
+
+class MagView(View):
+    """One mag of a layer. Its box is the layer's box, aligned outwards to the mag.
+
+    Obtain it with :meth:`Layer.get_mag` or :meth:`Layer.add_mag`.
+    """
+
+    def __init__(self, layer: Layer, mag: Mag, path: Path, *, read_only: bool = False) -> None:
+        super().__init__(
+            path,
+            data_format=layer.data_format,
+            mag=mag,
+            bounding_box=None,
+            read_only=read_only,
+        )
+        self._layer = layer
+
+    @property
+    def layer(self) -> Layer:
+        """The layer this mag belongs to."""
+        return self._layer
+
+    @property
+    def name(self) -> str:
+        """The mag's directory name, e.g. ``"1"`` or ``"2-2-1"``."""
+        return self._mag.to_layer_name()
+
+    @property
+    def bounding_box(self) -> BoundingBox:
+        """The layer's box aligned outwards to this mag, in Mag(1) voxels."""
+        return self._layer.bounding_box.align_with_mag(self._mag, ceil=True)
+
+    @property
+    def is_foreign(self) -> bool:
+        """Whether the mag's files lie outside the dataset's directory."""
+        return self._layer.is_mag_foreign(self)
+
+    @property
+    def _properties(self) -> MagProperties:
+        return self._layer._properties.get_mag(self._mag)
+
+    def __repr__(self) -> str:
+        return f"MagView(name={self.name!r}, bounding_box={self.bounding_box})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_reopen_mag_view, (self._layer, self._mag))
+
+    def write(  # type: ignore[override]
+        self,
+        data: np.ndarray,
+        *,
+        allow_resize: bool | None = None,
+        allow_unaligned: bool = False,
+        relative_offset: Vec3IntLike | None = None,
+        absolute_offset: Vec3IntLike | None = None,
+        relative_bounding_box: BoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | None = None,
+        offset: Vec3IntLike | None = None,
+        json_update_allowed: bool = True,
+    ) -> None:
+        """Write ``data`` (``(C, X, Y, Z)``, or ``(X, Y, Z)`` for one channel) into this mag.
+
+        Parameters
+        ----------
+        data
+            The voxels, in this mag's resolution.
+        allow_resize
+            ``None`` (default): follow ``json_update_allowed``. ``False``: a write
+            beyond the layer's box raises, as in webknossos >= 2.0. ``True``: grow.
+        allow_unaligned
+            Allow a box that does not cover whole shards of compressed or sharded
+            storage (each touched shard is then read, patched and rewritten; never
+            do this from several writers on the same shard).
+        relative_offset, absolute_offset
+            Top-left corner in Mag(1) voxels (relative to the mag's box, or absolute).
+        relative_bounding_box, absolute_bounding_box
+            The target box in Mag(1) voxels instead of an offset.
+        offset
+            First API edition: top-left corner in this mag's own voxels.
+        json_update_allowed
+            If the box reaches beyond the layer's box: ``True`` grows the layer's
+            box and saves ``datasource-properties.json``; ``False`` leaves the
+            properties file untouched (the on-disk array is still grown so the
+            data fits) and the caller sets ``Layer.bounding_box`` later. Use
+            ``False`` for writes that run in parallel.
+
+        Raises
+        ------
+        InvalidArgumentError
+            Wrong shape, channel count or dtype, negative offset, an unaligned box
+            without ``allow_unaligned``, or a box beyond the layer with ``allow_resize=False``.
+        """
+        box = self._prepare_write_box(
+            data,
+            relative_offset=relative_offset,
+            absolute_offset=absolute_offset,
+            relative_bounding_box=relative_bounding_box,
+            absolute_bounding_box=absolute_bounding_box,
+            offset=offset,
+        )
+        if not self.bounding_box.contains_bbox(box):
+            grow_properties = json_update_allowed if allow_resize is None else allow_resize
+            if allow_resize is False:
+                raise InvalidArgumentError(
+                    f"The box to write {box} does not fit in the box {self._layer.bounding_box} "
+                    f"of layer {self._layer.name!r}; pass allow_resize=True or set "
+                    "layer.bounding_box first"
+                )
+            if grow_properties:
+                self._layer.bounding_box = self._layer.bounding_box.extended_by(box)
+            else:
+                self._grow_array_to(box)
+        self._write_checked(data, box, allow_unaligned=allow_unaligned)
+
+    def _grow_array_to(self, box: BoundingBox) -> None:
+        """Grow the on-disk array (not the properties) so that ``box`` (Mag(1)) fits."""
+        array = self._array
+        needed = box.align_with_mag(self._mag, ceil=True).in_mag(self._mag).bottomright
+        if array.shape is not None and not all(n <= s for n, s in zip(needed, array.shape)):
+            array.resize(needed.pairmax(array.shape))
+
+    def get_zarr_array(self) -> zarr.Array:
+        """A ``zarr.Array`` handle on this mag (Zarr v2 and v3 layers only)."""
+        return self._array.zarr_array()
+
+    def get_bounding_boxes_on_disk(self) -> Iterator[BoundingBox]:
+        """One Mag(1) box per shard file present on disk (from the storage listing)."""
+        for box in self._array.list_written_shards():
+            yield box.from_mag_to_mag1(self._mag)
+
+    def get_views_on_disk(self, read_only: bool | None = None) -> Iterator[View]:
+        """A view for each shard file on disk, clipped to the mag's box."""
+        mag_box = self.bounding_box
+        for box in self.get_bounding_boxes_on_disk():
+            clipped = box.intersected_with(mag_box, dont_assert=True)
+            if clipped.is_empty():
+                continue
+            yield self.get_view(absolute_bounding_box=clipped, read_only=read_only)
+
+
+
+def _reopen_mag_view(layer: Layer, mag: Mag) -> MagView:
+    return layer.get_mag(mag)

@@ -1,0 +1,387 @@
+"""``View``: a box of one mag of one layer, the unit that is read and written.
+
+Coordinates given to a view are in Mag(1) voxels (``absolute_offset``,
+``relative_offset``, bounding boxes) unless a parameter says otherwise; the
+data exchanged is always ``(C, X, Y, Z)`` in the view's own mag.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from wkdist.dataset._data import coerce_to_cxyz
+from wkdist.errors import InvalidArgumentError, ReadOnlyError
+from wkdist.geometry import BoundingBox, Mag, Vec3Int
+from wkdist.storage import DataFormat, open_array
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import dask.array as da
+    from dask.delayed import Delayed
+
+    from wkdist.geometry import Vec3IntLike
+    from wkdist.storage import ArraySpec, StorageArray
+
+
+class View:
+    """A box of voxels in one mag, readable and (unless read-only) writable.
+
+    Obtain views with :meth:`MagView.get_view`; do not construct them directly.
+    A view pickles as its mag directory, format, mag and box, so it can be sent
+    to dask workers in other processes.
+
+    Parallel access rules
+    ---------------------
+    * Reading in parallel without concurrent writes is fine.
+    * One shard may be written by only one actor at a time (for Zarr v3 and
+      compressed WKW a partial shard write rewrites the whole shard).
+    * Writes that may grow the layer's bounding box must not run in parallel;
+      pass ``json_update_allowed=False`` to :meth:`MagView.write` and set the box
+      once afterwards (the dask write planner does exactly this).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        data_format: DataFormat,
+        mag: Mag,
+        bounding_box: BoundingBox | None,
+        read_only: bool = False,
+    ) -> None:
+        self._path = path
+        self._data_format = DataFormat(data_format)
+        self._mag = mag
+        self._bounding_box = bounding_box
+        self._read_only = read_only
+
+    # ----------------------------------------------------------------- basics
+    @property
+    def path(self) -> Path:
+        """The directory of the mag that holds this view's voxels."""
+        return self._path
+
+    @property
+    def mag(self) -> Mag:
+        """The mag of this view."""
+        return self._mag
+
+    @property
+    def data_format(self) -> DataFormat:
+        """The on-disk format of the mag."""
+        return self._data_format
+
+    @property
+    def read_only(self) -> bool:
+        """Whether writes through this view are refused."""
+        return self._read_only
+
+    @property
+    def bounding_box(self) -> BoundingBox:
+        """The box of this view, in Mag(1) voxels (absolute)."""
+        if self._bounding_box is None:  # pragma: no cover - only MagView has no box
+            raise RuntimeError("View has no bounding box")
+        return self._bounding_box
+
+    @property
+    def info(self) -> ArraySpec:
+        """Storage layout of the mag: format, dtype, channels, chunk and shard shape, compression."""
+        return self._array.spec
+
+    @property
+    def _array(self) -> StorageArray:
+        return open_array(self._path, self._data_format)
+
+    def get_dtype(self) -> np.dtype:
+        """The per-channel dtype of the voxels."""
+        return self.info.dtype
+
+    @property
+    def num_channels(self) -> int:
+        """Number of channels of the voxels."""
+        return self.info.num_channels
+
+    def __repr__(self) -> str:
+        return f"View({str(self._path)!r}, bounding_box={self.bounding_box})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            View,
+            (self._path,),
+            {
+                "_data_format": self._data_format,
+                "_mag": self._mag,
+                "_bounding_box": self._bounding_box,
+                "_read_only": self._read_only,
+            },
+        )
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    # ------------------------------------------------------- box resolution
+    def _resolve_box(
+        self,
+        *,
+        method: str,
+        size: Vec3IntLike | None = None,
+        relative_offset: Vec3IntLike | None = None,
+        absolute_offset: Vec3IntLike | None = None,
+        relative_bounding_box: BoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | None = None,
+        offset: Vec3IntLike | None = None,
+        size_in_mag: Vec3IntLike | None = None,
+    ) -> BoundingBox:
+        """Turn the many ways to name a box into one absolute Mag(1) box.
+
+        ``offset`` (first API edition) is in this mag's voxels, and so is the
+        ``size`` that comes with it. ``size_in_mag`` is the shape of written data.
+        """
+        given = {
+            name: value
+            for name, value in (
+                ("relative_offset", relative_offset),
+                ("absolute_offset", absolute_offset),
+                ("relative_bounding_box", relative_bounding_box),
+                ("absolute_bounding_box", absolute_bounding_box),
+                ("offset", offset),
+            )
+            if value is not None
+        }
+        if len(given) > 1:
+            raise InvalidArgumentError(
+                f"{method}() takes one of relative_offset, absolute_offset, "
+                f"relative_bounding_box, absolute_bounding_box and offset; got {sorted(given)}"
+            )
+        boxes_given = relative_bounding_box is not None or absolute_bounding_box is not None
+        if boxes_given and (size is not None or size_in_mag is not None):
+            raise InvalidArgumentError(
+                f"{method}() got a bounding box and a size; pass only the bounding box"
+            )
+        mag = self._mag.to_vec3_int()
+        if absolute_bounding_box is not None:
+            box = BoundingBox(absolute_bounding_box.topleft, absolute_bounding_box.size)
+        elif relative_bounding_box is not None:
+            box = BoundingBox(
+                relative_bounding_box.topleft, relative_bounding_box.size
+            ).offset(self.bounding_box.topleft)
+        elif offset is not None:
+            warnings.warn(
+                f"{method}(offset=...) counts in the mag's own voxels (first API edition); "
+                "use absolute_offset= in Mag(1) voxels instead",
+                FutureWarning,
+                stacklevel=3,
+            )
+            own_size = size_in_mag if size_in_mag is not None else size
+            if own_size is None:
+                raise InvalidArgumentError(f"{method}(offset=...) needs size= as well")
+            box = BoundingBox(Vec3Int(offset), Vec3Int(own_size)).from_mag_to_mag1(self._mag)
+        else:
+            if size_in_mag is not None:
+                mag1_size = Vec3Int(size_in_mag) * mag
+            elif size is not None and relative_offset is None and absolute_offset is None:
+                # The reference's deprecated form: a size alone counts in this mag's voxels.
+                mag1_size = Vec3Int(size) * mag
+            elif size is not None:
+                mag1_size = Vec3Int(size)
+            elif relative_offset is None and absolute_offset is None:
+                return self.bounding_box
+            else:
+                raise InvalidArgumentError(
+                    f"{method}() got an offset but no size; pass size= (in Mag(1) voxels)"
+                )
+            if absolute_offset is not None:
+                topleft = Vec3Int(absolute_offset)
+            else:
+                rel = Vec3Int(relative_offset) if relative_offset is not None else Vec3Int.zeros()
+                topleft = self.bounding_box.topleft + rel
+            box = BoundingBox(topleft, mag1_size)
+        if not box.size.is_positive(strictly_positive=True):
+            raise InvalidArgumentError(
+                f"{method}(): the size {box.size} (in Mag(1) voxels) contains a zero or "
+                "negative value; every dimension must be at least 1"
+            )
+        if not box.topleft.is_positive():
+            raise InvalidArgumentError(
+                f"{method}(): the offset {box.topleft} (in Mag(1) voxels) is negative; "
+                "offsets must be >= 0"
+            )
+        return box
+
+    # ------------------------------------------------------------------ read
+    def read(
+        self,
+        size: Vec3IntLike | None = None,
+        *,
+        relative_offset: Vec3IntLike | None = None,
+        absolute_offset: Vec3IntLike | None = None,
+        relative_bounding_box: BoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | None = None,
+        offset: Vec3IntLike | None = None,
+    ) -> np.ndarray:
+        """Read voxels as a ``(C, X, Y, Z)`` array in this view's mag.
+
+        Parameters
+        ----------
+        size
+            Size of the box in Mag(1) voxels (in this mag's voxels when given alone,
+            or together with the first edition's ``offset``).
+        relative_offset, absolute_offset
+            Top-left corner in Mag(1) voxels, relative to this view or absolute.
+        relative_bounding_box, absolute_bounding_box
+            The box in Mag(1) voxels, instead of offset and size.
+        offset
+            First API edition: top-left corner in this mag's voxels.
+
+        With no arguments the whole view is read. Regions without data read as zeros.
+        """
+        box = self._resolve_box(
+            method="read",
+            size=size,
+            relative_offset=relative_offset,
+            absolute_offset=absolute_offset,
+            relative_bounding_box=relative_bounding_box,
+            absolute_bounding_box=absolute_bounding_box,
+            offset=offset,
+        )
+        return self._array.read(box.in_mag(self._mag))
+
+    # ----------------------------------------------------------------- write
+    def write(
+        self,
+        data: np.ndarray | da.Array,
+        *,
+        allow_unaligned: bool = False,
+        relative_offset: Vec3IntLike | None = None,
+        absolute_offset: Vec3IntLike | None = None,
+        relative_bounding_box: BoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | None = None,
+        offset: Vec3IntLike | None = None,
+        json_update_allowed: bool = True,
+    ) -> None | Delayed:
+        """Write ``data`` (``(C, X, Y, Z)``, or ``(X, Y, Z)`` for one channel) into this view.
+
+        The box written must lie inside the view. For compressed or sharded
+        storage the box must cover whole shards (clipped at the view's border)
+        unless ``allow_unaligned=True``; uncompressed WKW only warns.
+        ``json_update_allowed`` is accepted for symmetry with
+        :meth:`MagView.write`; a view never changes the properties file.
+        """
+        del json_update_allowed
+        box = self._prepare_write_box(
+            data,
+            relative_offset=relative_offset,
+            absolute_offset=absolute_offset,
+            relative_bounding_box=relative_bounding_box,
+            absolute_bounding_box=absolute_bounding_box,
+            offset=offset,
+        )
+        if not self.bounding_box.contains_bbox(box):
+            raise InvalidArgumentError(
+                f"The box to write {box} (Mag(1) voxels) is not inside the view's box "
+                f"{self.bounding_box}; write through the MagView to grow the layer"
+            )
+        self._write_checked(data, box, allow_unaligned=allow_unaligned)
+        return None
+
+    def _prepare_write_box(
+        self,
+        data: np.ndarray | da.Array,
+        **box_args: Any,
+    ) -> BoundingBox:
+        self._ensure_writable()
+        if data.ndim not in (3, 4):
+            raise InvalidArgumentError(
+                f"data must have the shape (C, X, Y, Z) or (X, Y, Z); got shape {data.shape}"
+            )
+        if not any(value is not None for value in box_args.values()):
+            box_args["relative_offset"] = Vec3Int.zeros()
+        box_size_args = {}
+        if box_args.get("relative_bounding_box") is None and box_args.get(
+            "absolute_bounding_box"
+        ) is None:
+            box_size_args["size_in_mag"] = Vec3Int(data.shape[-3:])
+        box = self._resolve_box(method="write", **box_args, **box_size_args)
+        expected = box.in_mag(self._mag).size
+        if Vec3Int(data.shape[-3:]) != expected:
+            raise InvalidArgumentError(
+                f"data has the shape {data.shape}, but the box to write {box} "
+                f"is {tuple(expected)} voxels in mag {self._mag.to_layer_name()}"
+            )
+        return box
+
+    def _write_checked(
+        self, data: np.ndarray, box: BoundingBox, *, allow_unaligned: bool
+    ) -> None:
+        """Write ``data`` to the Mag(1) ``box`` after checking channels, dtype and alignment."""
+        array = self._array
+        spec = array.spec
+        cxyz = coerce_to_cxyz(data, dtype=spec.dtype, num_channels=spec.num_channels)
+        box_in_mag = box.in_mag(self._mag)
+        if not allow_unaligned:
+            self._check_shard_alignment(box_in_mag, spec)
+        array.write(box_in_mag.topleft, cxyz)
+
+    def _check_shard_alignment(self, box_in_mag: BoundingBox, spec: ArraySpec) -> None:
+        view_in_mag = self.bounding_box.in_mag(self._mag)
+        aligned = box_in_mag.align_with_mag(spec.shard_shape, ceil=True)
+        if aligned.intersected_with(view_in_mag, dont_assert=True) == box_in_mag:
+            return
+        message = (
+            f"The box to write {box_in_mag} (in mag {self._mag.to_layer_name()} voxels) "
+            f"is not aligned with the shard shape {tuple(spec.shard_shape)} of {self._path}. "
+            "Write whole shards (BoundingBox.align_with_mag(shard_shape, ceil=True), clipped "
+            "to the layer's box), or pass allow_unaligned=True and make sure no other "
+            "writer touches the same shards at the same time."
+        )
+        if spec.data_format == DataFormat.WKW and not spec.compressed:
+            warnings.warn(message, UserWarning, stacklevel=4)
+            return
+        raise InvalidArgumentError(message)
+
+    def _ensure_writable(self) -> None:
+        if self._read_only:
+            raise ReadOnlyError(f"{self!r} is read-only; open it writable to write")
+
+    # -------------------------------------------------------------- sub-views
+    def get_view(
+        self,
+        size: Vec3IntLike | None = None,
+        *,
+        relative_offset: Vec3IntLike | None = None,
+        absolute_offset: Vec3IntLike | None = None,
+        relative_bounding_box: BoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | None = None,
+        offset: Vec3IntLike | None = None,
+        read_only: bool | None = None,
+    ) -> View:
+        """A view on a box inside this one (coordinates as in :meth:`read`).
+
+        A writable sub-view must lie inside this view; a read-only one may reach beyond.
+        """
+        box = self._resolve_box(
+            method="get_view",
+            size=size,
+            relative_offset=relative_offset,
+            absolute_offset=absolute_offset,
+            relative_bounding_box=relative_bounding_box,
+            absolute_bounding_box=absolute_bounding_box,
+            offset=offset,
+        )
+        read_only = self._read_only if read_only is None else read_only
+        if not read_only and not self.bounding_box.contains_bbox(box):
+            raise InvalidArgumentError(
+                f"The box of the new view {box} is not inside this view's box "
+                f"{self.bounding_box}; only read-only views may reach beyond it"
+            )
+        return View(
+            self._path,
+            data_format=self._data_format,
+            mag=self._mag,
+            bounding_box=box,
+            read_only=read_only,
+        )

@@ -1,0 +1,1 @@
+"""Jobs over whole layers: copy/convert (and, later, downsampling)."""
