@@ -11,6 +11,8 @@ import numpy as np
 import wkdist as wk
 
 ROOT = Path(__file__).resolve().parents[1]
+# The console script installed with the package, next to this interpreter.
+WKDIST = str(Path(sys.executable).with_name("wkdist"))
 
 
 def test_dataset_usage_example_runs(tmp_path):
@@ -34,7 +36,7 @@ def test_dataset_usage_example_runs(tmp_path):
 
 def test_cli_demo_runs(tmp_path):
     result = subprocess.run(
-        ["wkdist", "demo", str(tmp_path / "demo"), "--size", "64", "64", "32"],
+        [WKDIST, "demo", str(tmp_path / "demo"), "--size", "64", "64", "32"],
         capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -46,7 +48,7 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
     (tmp_path / "demo" / "sample_wkw").mkdir(parents=True)
     (tmp_path / "demo" / "sample_wkw" / "file").write_text("x")
     result = subprocess.run(
-        ["wkdist", "demo", str(tmp_path / "demo"), "--size", "32", "32", "32"],
+        [WKDIST, "demo", str(tmp_path / "demo"), "--size", "32", "32", "32"],
         capture_output=True, text=True, check=False,
     )
     assert result.returncode != 0

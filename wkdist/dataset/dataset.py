@@ -160,21 +160,22 @@ class Dataset:
                 f"cannot create a dataset at {path}: the directory is not empty"
             )
         path.mkdir(parents=True, exist_ok=True)
-        self._path = path
-        self._read_only = False
-        self._layers: dict[str, Layer] = {}
-        self._properties = DatasetProperties(
-            id={"name": name or path.absolute().name, "team": ""},
-            scale=wanted_size,
-            data_layers=(),
+        save_properties(
+            path,
+            DatasetProperties(
+                id={"name": name or path.absolute().name, "team": ""},
+                scale=wanted_size,
+                data_layers=(),
+            ),
         )
-        save_properties(path, self._properties)
+        self._init_from_disk(path, read_only=False)
 
     def _init_from_disk(self, path: Path, *, read_only: bool) -> None:
         self._path = path
         self._read_only = read_only
-        self._layers = {}
-        self._properties = load_properties(path)
+        self._layers: dict[str, Layer] = {}
+        self._loaded: tuple[tuple[int, int, int], DatasetProperties] | None = None
+        self._properties  # noqa: B018 - load now, so a broken file fails here
 
     @classmethod
     def open(cls, dataset_path: str | os.PathLike[str], read_only: bool = False) -> Dataset:
@@ -215,11 +216,30 @@ class Dataset:
         if self._read_only:
             raise ReadOnlyError(f"{self!r} is read-only")
 
+    def _file_stamp(self) -> tuple[int, int, int]:
+        try:
+            stat = (self._path / PROPERTIES_FILE_NAME).stat()
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"no dataset at {self._path}: {PROPERTIES_FILE_NAME} is missing"
+            ) from None
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+    @property
+    def _properties(self) -> DatasetProperties:
+        """The properties as on disk, re-read whenever the file has been replaced
+        (e.g. by the finalization task of a dask write, in another process)."""
+        stamp = self._file_stamp()
+        if self._loaded is None or self._loaded[0] != stamp:
+            self._loaded = (stamp, load_properties(self._path))
+        return self._loaded[1]
+
     def _update_properties(self, change: Callable[[DatasetProperties], DatasetProperties]) -> None:
         """Apply ``change`` to the properties on disk (locked, atomic) and keep the result."""
         self._ensure_writable()
-        self._properties = update_properties(self._path, change)
-        write_zarr_group_metadata(self._path, self._properties)
+        updated = update_properties(self._path, change)
+        self._loaded = (self._file_stamp(), updated)
+        write_zarr_group_metadata(self._path, updated)
 
     @property
     def path(self) -> Path:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dask.base import is_dask_collection
+
 from wkdist.dataset.view import View
 from wkdist.errors import InvalidArgumentError
 
@@ -13,7 +15,9 @@ if TYPE_CHECKING:
 
     import numpy as np
     import zarr
+    from dask.delayed import Delayed
 
+    from wkdist.dask_bridge.write import WriteTarget
     from wkdist.dataset.layer import Layer
     from wkdist.geometry import BoundingBox, Mag, Vec3IntLike
     from wkdist.properties import MagProperties
@@ -77,7 +81,8 @@ class MagView(View):
         absolute_bounding_box: BoundingBox | None = None,
         offset: Vec3IntLike | None = None,
         json_update_allowed: bool = True,
-    ) -> None:
+        compute: bool = True,
+    ) -> Delayed | None:
         """Write ``data`` (``(C, X, Y, Z)``, or ``(X, Y, Z)`` for one channel) into this mag.
 
         Parameters
@@ -110,7 +115,7 @@ class MagView(View):
             Wrong shape, channel count or dtype, negative offset, an unaligned box
             without ``allow_unaligned``, or a box beyond the layer with ``allow_resize=False``.
         """
-        box = self._prepare_write_box(
+        box, data = self._prepare_write(
             data,
             relative_offset=relative_offset,
             absolute_offset=absolute_offset,
@@ -118,19 +123,36 @@ class MagView(View):
             absolute_bounding_box=absolute_bounding_box,
             offset=offset,
         )
-        if not self.bounding_box.contains_bbox(box):
-            grow_properties = json_update_allowed if allow_resize is None else allow_resize
-            if allow_resize is False:
-                raise InvalidArgumentError(
-                    f"The box to write {box} does not fit in the box {self._layer.bounding_box} "
-                    f"of layer {self._layer.name!r}; pass allow_resize=True or set "
-                    "layer.bounding_box first"
-                )
-            if grow_properties:
-                self._layer.bounding_box = self._layer.bounding_box.extended_by(box)
-            else:
+        grow_properties = json_update_allowed if allow_resize is None else allow_resize
+        outside = not self.bounding_box.contains_bbox(box)
+        if outside and allow_resize is False:
+            raise InvalidArgumentError(
+                f"The box to write {box} does not fit in the box {self._layer.bounding_box} "
+                f"of layer {self._layer.name!r}; pass allow_resize=True or set "
+                "layer.bounding_box first"
+            )
+        # A dask plan grows the array in its first task and the box in its last.
+        if not is_dask_collection(data):
+            layer_box = self._layer.bounding_box
+            grown = layer_box.extended_by(box) if outside else layer_box
+            if not allow_unaligned:
+                self._check_shard_alignment(box, grown.align_with_mag(self._mag, ceil=True))
+            if outside and grow_properties:
+                self._layer.bounding_box = grown
+            elif outside:
                 self._grow_array_to(box)
-        self._write_checked(data, box, allow_unaligned=allow_unaligned)
+        return self._write_box(data, box, compute=compute, update_properties=grow_properties)
+
+    def _write_target(self, *, update_properties: bool) -> WriteTarget:
+        from wkdist.dask_bridge.write import WriteTarget
+
+        return WriteTarget(
+            self._path,
+            self._data_format,
+            self._mag,
+            self._layer.dataset.path if update_properties else None,
+            self._layer.name,
+        )
 
     def _grow_array_to(self, box: BoundingBox) -> None:
         """Grow the on-disk array (not the properties) so that ``box`` (Mag(1)) fits."""

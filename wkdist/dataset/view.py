@@ -11,6 +11,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from dask.base import is_dask_collection
 
 from wkdist.dataset._data import coerce_to_cxyz
 from wkdist.errors import InvalidArgumentError, ReadOnlyError
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     import dask.array as da
     from dask.delayed import Delayed
 
+    from wkdist.dask_bridge.write import WriteTarget
     from wkdist.geometry import Vec3IntLike
     from wkdist.storage import ArraySpec, StorageArray
 
@@ -262,17 +264,21 @@ class View:
         absolute_bounding_box: BoundingBox | None = None,
         offset: Vec3IntLike | None = None,
         json_update_allowed: bool = True,
-    ) -> None | Delayed:
+        compute: bool = True,
+    ) -> Delayed | None:
         """Write ``data`` (``(C, X, Y, Z)``, or ``(X, Y, Z)`` for one channel) into this view.
 
         The box written must lie inside the view. For compressed or sharded
-        storage the box must cover whole shards (clipped at the view's border)
-        unless ``allow_unaligned=True``; uncompressed WKW only warns.
-        ``json_update_allowed`` is accepted for symmetry with
-        :meth:`MagView.write`; a view never changes the properties file.
+        storage a numpy write must cover whole shards (clipped at the view's
+        border) unless ``allow_unaligned=True``; uncompressed WKW only warns.
+        A dask array is written as a shard-aligned task graph (see
+        :func:`wkdist.dask_bridge.plan_write`); with ``compute=False`` the plan
+        is returned as a ``Delayed`` instead of run. ``json_update_allowed`` is
+        accepted for symmetry with :meth:`MagView.write`; a view never changes
+        the properties file.
         """
         del json_update_allowed
-        box = self._prepare_write_box(
+        box, data = self._prepare_write(
             data,
             relative_offset=relative_offset,
             absolute_offset=absolute_offset,
@@ -285,14 +291,17 @@ class View:
                 f"The box to write {box} (Mag(1) voxels) is not inside the view's box "
                 f"{self.bounding_box}; write through the MagView to grow the layer"
             )
-        self._write_checked(data, box, allow_unaligned=allow_unaligned)
-        return None
+        if not allow_unaligned and not is_dask_collection(data):
+            self._check_shard_alignment(box, self.bounding_box)
+        return self._write_box(data, box, compute=compute, update_properties=False)
 
-    def _prepare_write_box(
+    def _prepare_write(
         self,
         data: np.ndarray | da.Array,
         **box_args: Any,
-    ) -> BoundingBox:
+    ) -> tuple[BoundingBox, np.ndarray | da.Array]:
+        """Check ``data`` and resolve the Mag(1) box it goes to; numpy data comes back
+        as ``(C, X, Y, Z)`` of the storage dtype. Nothing is written."""
         self._ensure_writable()
         if data.ndim not in (3, 4):
             raise InvalidArgumentError(
@@ -312,22 +321,17 @@ class View:
                 f"data has the shape {data.shape}, but the box to write {box} "
                 f"is {tuple(expected)} voxels in mag {self._mag.to_layer_name()}"
             )
-        return box
+        if is_dask_collection(data):
+            return box, data
+        spec = self.info
+        return box, coerce_to_cxyz(data, dtype=spec.dtype, num_channels=spec.num_channels)
 
-    def _write_checked(
-        self, data: np.ndarray, box: BoundingBox, *, allow_unaligned: bool
-    ) -> None:
-        """Write ``data`` to the Mag(1) ``box`` after checking channels, dtype and alignment."""
-        array = self._array
-        spec = array.spec
-        cxyz = coerce_to_cxyz(data, dtype=spec.dtype, num_channels=spec.num_channels)
+    def _check_shard_alignment(self, box: BoundingBox, view_box: BoundingBox) -> None:
+        """Raise (warn for raw WKW) unless the Mag(1) ``box`` covers whole shards,
+        clipped to the Mag(1) ``view_box``."""
+        spec = self.info
         box_in_mag = box.in_mag(self._mag)
-        if not allow_unaligned:
-            self._check_shard_alignment(box_in_mag, spec)
-        array.write(box_in_mag.topleft, cxyz)
-
-    def _check_shard_alignment(self, box_in_mag: BoundingBox, spec: ArraySpec) -> None:
-        view_in_mag = self.bounding_box.in_mag(self._mag)
+        view_in_mag = view_box.in_mag(self._mag)
         aligned = box_in_mag.align_with_mag(spec.shard_shape, ceil=True)
         if aligned.intersected_with(view_in_mag, dont_assert=True) == box_in_mag:
             return
@@ -346,6 +350,48 @@ class View:
     def _ensure_writable(self) -> None:
         if self._read_only:
             raise ReadOnlyError(f"{self!r} is read-only; open it writable to write")
+
+    # ------------------------------------------------------------------ dask
+    def to_dask(self, chunks: Vec3IntLike | int | None = None) -> da.Array:
+        """A lazy ``(C, X, Y, Z)`` dask array over this view's box, in this mag's voxels.
+
+        Blocks follow the storage shard grid (clipped at the box), or a grid of
+        ``chunks`` (x, y, z; multiples of the storage chunk shape). Creating the
+        array reads no voxels; each block task reads only its own region, and
+        the graph pickles, so it runs on ``distributed`` workers.
+        """
+        from wkdist.dask_bridge import view_to_dask
+
+        return view_to_dask(self, chunks)
+
+    def _write_target(self, *, update_properties: bool) -> WriteTarget:
+        """Where dask write tasks write; a plain view never updates the properties."""
+        from wkdist.dask_bridge.write import WriteTarget
+
+        del update_properties
+        return WriteTarget(self._path, self._data_format, self._mag, None, "")
+
+    def _write_box(
+        self,
+        data: np.ndarray | da.Array,
+        box: BoundingBox,
+        *,
+        compute: bool,
+        update_properties: bool,
+    ) -> Delayed | None:
+        """Write checked data to the Mag(1) ``box``: numpy data at once, dask data
+        as a write plan (run now, or returned with ``compute=False``)."""
+        if is_dask_collection(data):
+            from wkdist.dask_bridge import plan_write
+
+            target = self._write_target(update_properties=update_properties)
+            plan = plan_write(data, target, self.info, box)
+            if not compute:
+                return plan
+            plan.compute()
+            return None
+        self._array.write(box.in_mag(self._mag).topleft, data)
+        return None
 
     # -------------------------------------------------------------- sub-views
     def get_view(

@@ -1,0 +1,586 @@
+"""Axis-aligned 3-d integer boxes: alignment to mags/grids and iteration over grids."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import product
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import numpy as np
+
+from wkdist.errors import InvalidArgumentError
+
+from .mag import Mag, MagLike
+from .vec3_int import Vec3Int, Vec3IntLike
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+__all__ = ["BoundingBox", "BoundingBoxLike"]
+
+_DEFAULT_NAME = "Unnamed Bounding Box"
+_AXES = ("x", "y", "z")
+_CHECKPOINT = re.compile(r"([0-9]+_){5}[0-9]+")
+
+
+def _axis_index(axis: str) -> int:
+    try:
+        return _AXES.index(axis)
+    except ValueError:
+        raise KeyError(f"axis={axis!r} does not exist; expected one of {_AXES}.") from None
+
+
+def _positive_vec(value: Vec3IntLike, argument: str) -> Vec3Int:
+    vec = Vec3Int(value)
+    if not vec.is_positive(strictly_positive=True):
+        raise InvalidArgumentError(f"{argument}={vec} must be positive in every axis.")
+    return vec
+
+
+def _grid_vec(mag: Mag | Vec3IntLike) -> Vec3Int:
+    return mag.to_vec3_int() if isinstance(mag, Mag) else _positive_vec(mag, "mag")
+
+
+def _grid_axis(start: int, end: int, anchor: int, step: int) -> range:
+    """Starts of the grid cells ``anchor + k*step`` that overlap ``[start, end)``."""
+    return range(start - (start - anchor) % step, end, step)
+
+
+@dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
+class BoundingBox:
+    """An axis-aligned box of voxels; ``topleft`` inclusive, ``bottomright`` exclusive.
+
+    Parameters
+    ----------
+    topleft
+        Smallest corner (inclusive), in voxels of the box's mag.
+    size
+        Extent per axis. A negative size is flipped so that the box spans the
+        same voxels: ``BoundingBox((10, 0, 0), (-5, 1, 1)) == BoundingBox((5, 0, 0), (5, 1, 1))``.
+    name, is_visible, color
+        Display attributes kept for compatibility with webknossos; they are
+        ignored by equality and hashing.
+
+    Notes
+    -----
+    ``bottomright`` is ``topleft + size`` and stored on construction.
+    """
+
+    topleft: Vec3Int
+    size: Vec3Int
+    bottomright: Vec3Int = field(init=False)
+    name: str | None
+    is_visible: bool
+    color: tuple[float, float, float, float] | None
+
+    def __init__(
+        self,
+        topleft: Vec3IntLike,
+        size: Vec3IntLike,
+        name: str | None = _DEFAULT_NAME,
+        is_visible: bool = True,
+        color: tuple[float, float, float, float] | None = None,
+    ) -> None:
+        tl = topleft if type(topleft) is Vec3Int else Vec3Int(topleft)
+        sz = size if type(size) is Vec3Int else Vec3Int(size)
+        if not sz.is_positive():
+            tl = tl + sz.pairmin(0)
+            sz = Vec3Int(abs(v) for v in sz)
+        setattr_ = object.__setattr__
+        setattr_(self, "topleft", tl)
+        setattr_(self, "size", sz)
+        setattr_(self, "bottomright", tl + sz)
+        setattr_(self, "name", name)
+        setattr_(self, "is_visible", is_visible)
+        setattr_(self, "color", color)
+
+    def __reduce__(self) -> tuple[type[BoundingBox], tuple[Any, ...]]:
+        return (
+            type(self),
+            (self.topleft, self.size, self.name, self.is_visible, self.color),
+        )
+
+    def _evolve(self, topleft: Vec3IntLike, size: Vec3IntLike) -> BoundingBox:
+        return type(self)(topleft, size, self.name, self.is_visible, self.color)
+
+    # ---- equality and display -----------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BoundingBox):
+            return self.topleft == other.topleft and self.size == other.size
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((*self.topleft, *self.size))
+
+    def __repr__(self) -> str:
+        return f"BoundingBox(topleft={self.topleft.to_tuple()}, size={self.size.to_tuple()})"
+
+    # ---- alternative constructors ---------------------------------------------------
+
+    @classmethod
+    def empty(cls) -> BoundingBox:
+        """The empty box at the origin."""
+        return cls(Vec3Int.zeros(), Vec3Int.zeros())
+
+    @classmethod
+    def from_tuple2(cls, tuple2: tuple[Vec3IntLike, Vec3IntLike]) -> BoundingBox:
+        """Build from ``(topleft, size)``."""
+        return cls(tuple2[0], tuple2[1])
+
+    @classmethod
+    def from_tuple6(cls, tuple6: tuple[int, int, int, int, int, int]) -> BoundingBox:
+        """Build from ``(x, y, z, width, height, depth)``."""
+        if len(tuple6) != 6:
+            raise InvalidArgumentError(
+                f"tuple6={tuple6!r} must have six entries (x, y, z, width, height, depth)."
+            )
+        return cls(tuple6[0:3], tuple6[3:6])
+
+    @classmethod
+    def from_points(cls, points: Iterable[Vec3IntLike]) -> BoundingBox:
+        """The smallest box containing all ``points`` (each becomes a 1-voxel cube)."""
+        vecs = [Vec3Int(point) for point in points]
+        if not vecs:
+            raise InvalidArgumentError("points must contain at least one point, got none.")
+        lo = Vec3Int(min(axis) for axis in zip(*vecs, strict=True))
+        hi = Vec3Int(max(axis) for axis in zip(*vecs, strict=True))
+        return cls(lo, hi - lo + 1)
+
+    @classmethod
+    def from_wkw_dict(cls, bbox: dict[str, Any]) -> BoundingBox:
+        """Read the ``datasource-properties.json`` form.
+
+        Only the spatial part ``{"topLeft": [x, y, z], "width", "height", "depth"}``
+        is read; n-d extras (``additionalAxes``, ``axisOrder``, ``numChannels``,
+        ``channelIndex``) are ignored.
+        """
+        try:
+            return cls(bbox["topLeft"], (bbox["width"], bbox["height"], bbox["depth"]))
+        except (KeyError, TypeError) as err:
+            raise InvalidArgumentError(
+                f"bbox={bbox!r} is not a WEBKNOSSOS bounding box; expected keys "
+                "'topLeft', 'width', 'height' and 'depth'."
+            ) from err
+
+    @classmethod
+    def from_config_dict(cls, bbox: dict[str, Any]) -> BoundingBox:
+        """Read ``{"topleft": [x, y, z], "size": [w, h, d]}``."""
+        return cls(bbox["topleft"], bbox["size"])
+
+    @classmethod
+    def from_checkpoint_name(cls, checkpoint_name: str) -> BoundingBox:
+        """Extract a box written as ``x_y_z_w_h_d`` anywhere inside ``checkpoint_name``."""
+        match = _CHECKPOINT.search(checkpoint_name)
+        if match is None:
+            raise InvalidArgumentError(
+                f"checkpoint_name={checkpoint_name!r} contains no box of the form x_y_z_w_h_d."
+            )
+        return cls.from_tuple6(tuple(int(v) for v in match.group().split("_")))  # type: ignore[arg-type]
+
+    @classmethod
+    def from_csv(cls, csv_bbox: str) -> BoundingBox:
+        """Parse ``"x,y,z,width,height,depth"``."""
+        try:
+            values = tuple(int(v) for v in csv_bbox.split(","))
+        except ValueError as err:
+            raise InvalidArgumentError(
+                f"csv_bbox={csv_bbox!r} must be six comma-separated integers."
+            ) from err
+        return cls.from_tuple6(values)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_auto(cls, obj: BoundingBoxLike) -> BoundingBox:
+        """Build from a box, a CSV or JSON string, a wkw/config dict, or a 2-/6-tuple."""
+        if isinstance(obj, BoundingBox):
+            return obj
+        if isinstance(obj, str):
+            return cls.from_auto(json.loads(obj)) if ":" in obj else cls.from_csv(obj)
+        if isinstance(obj, dict):
+            return cls.from_config_dict(obj) if "size" in obj else cls.from_wkw_dict(obj)
+        if isinstance(obj, list | tuple):
+            if len(obj) == 2:
+                return cls.from_tuple2(obj)  # type: ignore[arg-type]
+            if len(obj) == 6:
+                return cls.from_tuple6(obj)  # type: ignore[arg-type]
+        raise InvalidArgumentError(
+            f"Unknown bounding box format {obj!r}; expected a BoundingBox, 'x,y,z,w,h,d', "
+            "a dict or a 2-/6-tuple."
+        )
+
+    @classmethod
+    def group_boxes_with_aligned_mag(
+        cls, bounding_boxes: Iterable[BoundingBox], aligning_mag: Mag | Vec3IntLike
+    ) -> dict[BoundingBox, list[BoundingBox]]:
+        """Group boxes by the ``aligning_mag``-aligned box enclosing each (``ceil=True``)."""
+        groups: dict[BoundingBox, list[BoundingBox]] = defaultdict(list)
+        for bbox in bounding_boxes:
+            groups[bbox.align_with_mag(aligning_mag, ceil=True)].append(bbox)
+        return groups
+
+    # ---- serialization ---------------------------------------------------------------
+
+    def to_wkw_dict(self) -> dict[str, Any]:
+        """``{"topLeft": [x, y, z], "width": w, "height": h, "depth": d}``."""
+        return {
+            "topLeft": self.topleft.to_list(),
+            "width": self.size[0],
+            "height": self.size[1],
+            "depth": self.size[2],
+        }
+
+    def to_config_dict(self) -> dict[str, list[int]]:
+        """``{"topleft": [x, y, z], "size": [w, h, d]}``."""
+        return {"topleft": self.topleft.to_list(), "size": self.size.to_list()}
+
+    def to_tuple6(self) -> tuple[int, int, int, int, int, int]:
+        """``(x, y, z, width, height, depth)``."""
+        return (*self.topleft, *self.size)
+
+    def to_csv(self) -> str:
+        """``"x,y,z,width,height,depth"``."""
+        return ",".join(str(v) for v in self.to_tuple6())
+
+    def to_checkpoint_name(self) -> str:
+        """``"x_y_z_width_height_depth"``."""
+        return "_".join(str(v) for v in self.to_tuple6())
+
+    def to_slices(self) -> tuple[slice, slice, slice]:
+        """``(slice(x0, x1), slice(y0, y1), slice(z0, z1))``."""
+        tl, br = self.topleft, self.bottomright
+        return (slice(tl[0], br[0]), slice(tl[1], br[1]), slice(tl[2], br[2]))
+
+    def slice_array(self, array: np.ndarray) -> np.ndarray:
+        """``array[self.to_slices()]`` (the first three axes are x, y, z)."""
+        return array[self.to_slices()]
+
+    # ---- derived copies ----------------------------------------------------------------
+
+    @property
+    def topleft_xyz(self) -> Vec3Int:
+        """Same as ``topleft`` (name shared with webknossos' n-d boxes)."""
+        return self.topleft
+
+    @property
+    def size_xyz(self) -> Vec3Int:
+        """Same as ``size`` (name shared with webknossos' n-d boxes)."""
+        return self.size
+
+    @property
+    def bottomright_xyz(self) -> Vec3Int:
+        """Same as ``bottomright`` (name shared with webknossos' n-d boxes)."""
+        return self.bottomright
+
+    def with_topleft(self, new_topleft: Vec3IntLike) -> BoundingBox:
+        """A copy moved to ``new_topleft``, same size."""
+        return self._evolve(new_topleft, self.size)
+
+    def with_size(self, new_size: Vec3IntLike) -> BoundingBox:
+        """A copy with ``new_size``, same topleft."""
+        return self._evolve(self.topleft, new_size)
+
+    def with_bottomright(self, new_bottomright: Vec3IntLike) -> BoundingBox:
+        """A copy with ``new_bottomright`` (exclusive), same topleft."""
+        return self._evolve(self.topleft, Vec3Int(new_bottomright) - self.topleft)
+
+    def with_name(self, name: str | None) -> BoundingBox:
+        """A copy with another display name."""
+        return type(self)(self.topleft, self.size, name, self.is_visible, self.color)
+
+    def with_is_visible(self, is_visible: bool) -> BoundingBox:
+        """A copy with another visibility flag."""
+        return type(self)(self.topleft, self.size, self.name, is_visible, self.color)
+
+    def with_color(self, color: tuple[float, float, float, float] | None) -> BoundingBox:
+        """A copy with another RGBA display colour."""
+        return type(self)(self.topleft, self.size, self.name, self.is_visible, color)
+
+    def with_bounds(
+        self, axis: str, new_topleft: int | None = None, new_size: int | None = None
+    ) -> BoundingBox:
+        """A copy with the start and/or size along ``axis`` (``"x"``, ``"y"``, ``"z"``) replaced."""
+        index = _axis_index(axis)
+        topleft, size = list(self.topleft), list(self.size)
+        if new_topleft is not None:
+            topleft[index] = new_topleft
+        if new_size is not None:
+            size[index] = new_size
+        return self._evolve(topleft, size)
+
+    def with_bounds_x(
+        self, new_topleft_x: int | None = None, new_size_x: int | None = None
+    ) -> BoundingBox:
+        """``with_bounds("x", ...)``."""
+        return self.with_bounds("x", new_topleft_x, new_size_x)
+
+    def with_bounds_y(
+        self, new_topleft_y: int | None = None, new_size_y: int | None = None
+    ) -> BoundingBox:
+        """``with_bounds("y", ...)``."""
+        return self.with_bounds("y", new_topleft_y, new_size_y)
+
+    def with_bounds_z(
+        self, new_topleft_z: int | None = None, new_size_z: int | None = None
+    ) -> BoundingBox:
+        """``with_bounds("z", ...)``."""
+        return self.with_bounds("z", new_topleft_z, new_size_z)
+
+    def get_bounds(self, axis: str) -> tuple[int, int]:
+        """``(start, end)`` along ``axis``; end exclusive."""
+        index = _axis_index(axis)
+        return (self.topleft[index], self.bottomright[index])
+
+    def get_shape(self, axis_name: str) -> int:
+        """Size along ``axis_name``."""
+        return self.size[_axis_index(axis_name)]
+
+    def offset(self, vector: Vec3IntLike) -> BoundingBox:
+        """A copy moved by ``vector``."""
+        return self._evolve(self.topleft + Vec3Int(vector), self.size)
+
+    def padded_with_margins(
+        self, margins_left: Vec3IntLike, margins_right: Vec3IntLike | None = None
+    ) -> BoundingBox:
+        """Grow by ``margins_left`` before topleft and ``margins_right`` (default: the same) after bottomright."""
+        left = Vec3Int(margins_left)
+        right = left if margins_right is None else Vec3Int(margins_right)
+        return self._evolve(self.topleft - left, self.size + left + right)
+
+    # ---- set operations -------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        """Whether the box has no voxel (some size is 0)."""
+        return not self.size.is_positive(strictly_positive=True)
+
+    def volume(self) -> int:
+        """Number of voxels."""
+        return self.size.prod()
+
+    def intersected_with(self, other: BoundingBox, dont_assert: bool = False) -> BoundingBox:
+        """The overlap of both boxes (name and display attributes from ``self``).
+
+        Parameters
+        ----------
+        other
+            Box in the same mag as this one.
+        dont_assert
+            Return an empty box instead of raising when the boxes do not overlap.
+
+        Raises
+        ------
+        InvalidArgumentError
+            If the boxes do not overlap, unless ``dont_assert`` is set; then an
+            empty box is returned.
+        """
+        topleft = self.topleft.pairmax(other.topleft)
+        size = (self.bottomright.pairmin(other.bottomright) - topleft).pairmax(0)
+        result = self._evolve(topleft, size)
+        if not dont_assert and result.is_empty():
+            raise InvalidArgumentError(
+                f"No intersection between bounding boxes {self} and {other}; "
+                "pass dont_assert=True to get an empty box instead."
+            )
+        return result
+
+    def extended_by(self, other: BoundingBox) -> BoundingBox:
+        """The smallest box containing both boxes; an empty box is neutral."""
+        if self.is_empty():
+            return other
+        if other.is_empty():
+            return self
+        topleft = self.topleft.pairmin(other.topleft)
+        return self._evolve(topleft, self.bottomright.pairmax(other.bottomright) - topleft)
+
+    def contains(self, coord: Vec3IntLike | np.ndarray) -> bool:
+        """Whether the point ``coord`` (three numbers, floats allowed) lies inside."""
+        point = coord.tolist() if isinstance(coord, np.ndarray) else tuple(coord)
+        if len(point) != 3:
+            raise InvalidArgumentError(f"coord={coord!r} must have exactly three components.")
+        x, y, z = point
+        tl, br = self.topleft, self.bottomright
+        return bool(tl[0] <= x < br[0] and tl[1] <= y < br[1] and tl[2] <= z < br[2])
+
+    def contains_bbox(self, inner_bbox: BoundingBox) -> bool:
+        """Whether ``inner_bbox`` lies completely inside this box."""
+        return inner_bbox.intersected_with(self, dont_assert=True) == inner_bbox
+
+    # ---- mags and grids -------------------------------------------------------------
+
+    def in_mag(self, mag: MagLike) -> BoundingBox:
+        """Convert from Mag(1) voxels to voxels of ``mag``.
+
+        Parameters
+        ----------
+        mag
+            Target mag; anything ``Mag()`` accepts.
+
+        Raises
+        ------
+        InvalidArgumentError
+            If topleft or bottomright is not divisible by ``mag``; use
+            ``align_with_mag`` first.
+        """
+        vec = Mag(mag).to_vec3_int()
+        for corner_name, corner in (("topleft", self.topleft), ("bottomright", self.bottomright)):
+            if any(corner % vec):
+                raise InvalidArgumentError(
+                    f"{corner_name} {corner} of {self} is not aligned with mag {Mag(mag)}; "
+                    "use BoundingBox.align_with_mag() first."
+                )
+        return self._evolve(self.topleft // vec, self.size // vec)
+
+    def from_mag_to_mag1(self, from_mag: MagLike) -> BoundingBox:
+        """Convert from voxels of ``from_mag`` (anything ``Mag()`` accepts) to Mag(1) voxels."""
+        vec = Mag(from_mag).to_vec3_int()
+        return self._evolve(self.topleft * vec, self.size * vec)
+
+    def align_with_mag(self, mag: Mag | Vec3IntLike, ceil: bool = False) -> BoundingBox:
+        """Round both corners to multiples of ``mag`` (a ``Mag`` or any grid shape).
+
+        Parameters
+        ----------
+        mag
+            The grid to align to: a ``Mag`` or any positive grid shape, e.g. a
+            shard shape, in the same voxels as this box.
+        ceil
+            If true the box grows to the enclosing aligned box, otherwise it
+            shrinks to the largest aligned box inside. When shrinking leaves
+            nothing, the result spans between the rounded corners (flipped),
+            exactly as in webknossos.
+
+        Returns
+        -------
+        BoundingBox
+            Box whose topleft and bottomright are multiples of ``mag``.
+        """
+        vec = _grid_vec(mag)
+        tl, br = self.topleft, self.bottomright
+        if ceil:
+            new_tl = tl - tl % vec
+            new_br = br - br % -vec
+        else:
+            new_tl = tl - tl % -vec
+            new_br = br - br % vec
+        return self._evolve(new_tl, new_br - new_tl)
+
+    def _align_with_mag_slow(self, mag: Mag | Vec3IntLike, ceil: bool = False) -> BoundingBox:
+        # Float-based twin of align_with_mag, kept as an independent oracle for the
+        # property tests (exact only below 2**53; raises OverflowError far beyond).
+        vec = _grid_vec(mag)
+        lo, hi = (math.floor, math.ceil) if ceil else (math.ceil, math.floor)
+        new_tl = [lo(p / m) * m for p, m in zip(self.topleft, vec, strict=True)]
+        new_br = [hi(p / m) * m for p, m in zip(self.bottomright, vec, strict=True)]
+        return self._evolve(new_tl, Vec3Int(new_br) - new_tl)
+
+    def _grid_ranges(
+        self, chunk_shape: Vec3Int, anchor: Vec3Int, clip_to: BoundingBox | None = None
+    ) -> tuple[range, range, range]:
+        """Per axis, the starts of the grid cells overlapping this box (and ``clip_to``)."""
+        tl, br = self.topleft, self.bottomright
+        if clip_to is not None:
+            tl, br = tl.pairmax(clip_to.topleft), br.pairmin(clip_to.bottomright)
+        if not (br - tl).is_positive(strictly_positive=True):
+            return (range(0), range(0), range(0))
+        x, y, z = (_grid_axis(tl[i], br[i], anchor[i], chunk_shape[i]) for i in range(3))
+        return (x, y, z)
+
+    def _chunk_grid(
+        self, chunk_shape: Vec3IntLike, chunk_border_alignments: Vec3IntLike | None
+    ) -> tuple[Vec3Int, Vec3Int]:
+        shape = _positive_vec(chunk_shape, "chunk_shape")
+        if chunk_border_alignments is None:
+            return shape, self.topleft
+        alignments = _positive_vec(chunk_border_alignments, "chunk_border_alignments")
+        if any(shape % alignments):
+            raise InvalidArgumentError(
+                f"chunk_shape={shape} must be divisible by chunk_border_alignments={alignments}."
+            )
+        return shape, self.topleft - self.topleft % alignments
+
+    def iter_chunk_toplefts(
+        self,
+        chunk_shape: Vec3IntLike,
+        chunk_border_alignments: Vec3IntLike | None = None,
+        clip_to: BoundingBox | None = None,
+    ) -> Iterator[tuple[int, int, int]]:
+        """Unclipped topleft of every cell of ``chunk``'s grid, same order as ``chunk``.
+
+        Cheaper than ``chunk`` (no box objects). With ``chunk_border_alignments``
+        the first cell may start before ``topleft``; with
+        ``chunk_border_alignments=chunk_shape`` the grid is anchored at 0.
+
+        Parameters
+        ----------
+        chunk_shape, chunk_border_alignments
+            As for ``chunk``.
+        clip_to
+            If given, only cells overlapping both boxes are yielded.
+        """
+        shape, anchor = self._chunk_grid(chunk_shape, chunk_border_alignments)
+        xs, ys, zs = self._grid_ranges(shape, anchor, clip_to)
+        return product(xs, ys, zs)
+
+    def chunk(
+        self,
+        chunk_shape: Vec3IntLike,
+        chunk_border_alignments: Vec3IntLike | None = None,
+    ) -> Iterator[BoundingBox]:
+        """Split into boxes of at most ``chunk_shape``, clipped to this box.
+
+        The grid starts at ``topleft``; with ``chunk_border_alignments`` it is
+        shifted so that every border between two chunks is a multiple of it.
+        Order: x outermost, z innermost (like ``itertools.product``).
+
+        Parameters
+        ----------
+        chunk_shape
+            Positive cell size, in the voxels of this box.
+        chunk_border_alignments
+            Positive vector dividing ``chunk_shape``.
+
+        Raises
+        ------
+        InvalidArgumentError
+            If a shape is not positive or ``chunk_shape`` is not divisible by
+            ``chunk_border_alignments``.
+        """
+        shape, anchor = self._chunk_grid(chunk_shape, chunk_border_alignments)
+        xs, ys, zs = self._grid_ranges(shape, anchor)
+        for start in product(xs, ys, zs):
+            yield self._clip_cell(start, shape)
+
+    def grid_boxes(self, grid_shape: Vec3IntLike) -> Iterator[BoundingBox]:
+        """Cells of the grid ``k * grid_shape`` (anchored at 0) that overlap this box,
+        each clipped to this box.
+
+        Order: z outermost, x innermost (x varies fastest). The cell index of a
+        yielded box is ``box.topleft // grid_shape``.
+
+        Parameters
+        ----------
+        grid_shape
+            Cell size, e.g. a shard shape, in the voxels of this box.
+        """
+        shape = _positive_vec(grid_shape, "grid_shape")
+        xs, ys, zs = self._grid_ranges(shape, Vec3Int.zeros())
+        for z in zs:
+            for y in ys:
+                for x in xs:
+                    yield self._clip_cell((x, y, z), shape)
+
+    def _clip_cell(self, start: tuple[int, int, int], shape: Vec3Int) -> BoundingBox:
+        tl, br = self.topleft, self.bottomright
+        lo = Vec3Int.from_xyz(max(start[0], tl[0]), max(start[1], tl[1]), max(start[2], tl[2]))
+        hi = Vec3Int.from_xyz(
+            min(start[0] + shape[0], br[0]),
+            min(start[1] + shape[1], br[1]),
+            min(start[2] + shape[2], br[2]),
+        )
+        return self._evolve(lo, hi - lo)
+
+
+BoundingBoxLike: TypeAlias = BoundingBox | str | dict[str, Any] | list[Any] | tuple[Any, ...]

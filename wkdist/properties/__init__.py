@@ -1,0 +1,52 @@
+"""``datasource-properties.json``: typed immutable model, JSON codec and safe storage.
+
+Read with :func:`load_properties`, change with the ``with_*``/``without_*``
+methods, write with :func:`update_properties` (locked read-modify-write) or
+:func:`save_properties`. No other module writes the file.
+"""
+
+from __future__ import annotations
+
+from .element_class import dtype_from_element_class, element_class_from_dtype
+from .json_codec import (
+    PropertiesError,
+    dumps_properties,
+    loads_properties,
+    parse_properties,
+    serialize_properties,
+)
+from .model import CATEGORIES, DATA_FORMATS, DatasetProperties, LayerProperties, MagProperties
+from .store import (
+    LOCK_FILE_NAME,
+    PROPERTIES_FILE_NAME,
+    PropertiesNotFoundError,
+    load_properties,
+    merge_bounding_boxes,
+    save_properties,
+    update_properties,
+)
+from .voxel_size import LENGTH_UNITS, VoxelSize
+
+__all__ = [
+    "CATEGORIES",
+    "DATA_FORMATS",
+    "LENGTH_UNITS",
+    "LOCK_FILE_NAME",
+    "PROPERTIES_FILE_NAME",
+    "DatasetProperties",
+    "LayerProperties",
+    "MagProperties",
+    "PropertiesError",
+    "PropertiesNotFoundError",
+    "VoxelSize",
+    "dtype_from_element_class",
+    "dumps_properties",
+    "element_class_from_dtype",
+    "load_properties",
+    "loads_properties",
+    "merge_bounding_boxes",
+    "parse_properties",
+    "save_properties",
+    "serialize_properties",
+    "update_properties",
+]

@@ -1,0 +1,364 @@
+"""The storage interface: one on-disk array of one mag, in that mag's own voxels.
+
+A :class:`StorageArray` knows boxes and bytes, never layer names, properties or
+mags. Arrays exchanged with it are ``(C, X, Y, Z)`` numpy arrays of the
+per-channel dtype. Each format has one implementation (``wkw_.py``,
+``zarr_.py``); ``formats.py`` picks the right one.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from wkdist.errors import InvalidArgumentError
+from wkdist.geometry import BoundingBox, Vec3Int
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    import zarr
+
+    from wkdist.geometry import Vec3IntLike
+
+
+class DataFormat(str, Enum):
+    """On-disk formats; the values are those of ``dataFormat`` in ``datasource-properties.json``."""
+
+    WKW = "wkw"
+    ZARR = "zarr"
+    ZARR3 = "zarr3"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# Codecs each format can create; opened foreign arrays may report others.
+CREATABLE_COMPRESSIONS: dict[DataFormat, tuple[str | None, ...]] = {
+    DataFormat.WKW: (None, "lz4", "lz4hc"),
+    DataFormat.ZARR: (None, "zstd"),
+    DataFormat.ZARR3: (None, "zstd"),
+}
+
+
+def _is_power_of_two(value: int) -> bool:
+    return value > 0 and value & (value - 1) == 0
+
+
+@dataclass(frozen=True, slots=True)
+class ArraySpec:
+    """Layout of one on-disk array.
+
+    Parameters
+    ----------
+    data_format
+        The format (``DataFormat`` or its string value).
+    dtype
+        Per-channel voxel dtype.
+    num_channels
+        Channels per voxel (3 for RGB).
+    chunk_shape
+        Voxels per chunk, the unit of compression (WKW: ``block_len``³), in the
+        array's own voxels.
+    shard_shape
+        Voxels per shard, the unit of files (WKW: ``file_len·block_len``³;
+        Zarr v2 and unsharded Zarr v3: equal to ``chunk_shape``).
+    compression
+        ``None`` for raw; ``"zstd"`` (Zarr formats, level 5) or ``"lz4"`` /
+        ``"lz4hc"`` (WKW) when creating; for opened foreign arrays the codec
+        found on disk (``"blosc"``, ``"gzip"``, ...).
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a shape is not positive, the shard shape is not a multiple of the
+        chunk shape, a Zarr v2 shard differs from its chunk, or WKW chunks and
+        shards are not cubes of powers of two. :meth:`check_creatable` adds the
+        rules for arrays that wkdist creates.
+    """
+
+    data_format: DataFormat
+    dtype: np.dtype[Any]
+    num_channels: int
+    chunk_shape: Vec3Int
+    shard_shape: Vec3Int
+    compression: str | None
+
+    def __post_init__(self) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "data_format", DataFormat(self.data_format))
+        setattr_(self, "dtype", np.dtype(self.dtype))
+        setattr_(self, "chunk_shape", Vec3Int(self.chunk_shape))
+        setattr_(self, "shard_shape", Vec3Int(self.shard_shape))
+        if not isinstance(self.num_channels, int | np.integer) or self.num_channels < 1:
+            raise InvalidArgumentError(
+                f"num_channels must be an integer >= 1; got {self.num_channels!r}"
+            )
+        setattr_(self, "num_channels", int(self.num_channels))
+        for name in ("chunk_shape", "shard_shape"):
+            shape = getattr(self, name)
+            if not shape.is_positive(strictly_positive=True):
+                raise InvalidArgumentError(f"{name} must be positive; got {tuple(shape)}")
+        chunk, shard = self.chunk_shape, self.shard_shape
+        if shard % chunk != Vec3Int.zeros():
+            raise InvalidArgumentError(
+                f"shard_shape={tuple(shard)} must be a multiple of chunk_shape={tuple(chunk)}"
+            )
+        if self.data_format == DataFormat.ZARR and shard != chunk:
+            raise InvalidArgumentError(
+                f"shard_shape={tuple(shard)} must equal chunk_shape={tuple(chunk)} for Zarr v2, "
+                "which has no shards; use Zarr v3 (zarr3) for sharded arrays"
+            )
+        if self.data_format == DataFormat.WKW:
+            for name, shape in (("chunk_shape", chunk), ("shard_shape", shard)):
+                if not shape.is_uniform() or not _is_power_of_two(shape.x) or shape.x > 32768:
+                    raise InvalidArgumentError(
+                        f"{name} must be a cube whose edge is a power of two up to 32768 "
+                        f"for WKW; got {tuple(shape)}"
+                    )
+
+    @property
+    def compressed(self) -> bool:
+        """Whether the chunks are compressed."""
+        return self.compression is not None
+
+    @property
+    def chunks_per_shard(self) -> Vec3Int:
+        """Chunks per shard along x, y and z."""
+        return self.shard_shape // self.chunk_shape
+
+    def check_creatable(self) -> None:
+        """Raise unless wkdist can create an array of this layout.
+
+        Raises
+        ------
+        InvalidArgumentError
+            If the chunk or shard shape is not made of powers of two, or the
+            compression cannot be written in this format.
+        """
+        for name in ("chunk_shape", "shard_shape"):
+            shape = getattr(self, name)
+            if not all(_is_power_of_two(v) for v in shape):
+                raise InvalidArgumentError(f"{name} must be powers of two; got {tuple(shape)}")
+        allowed = CREATABLE_COMPRESSIONS[self.data_format]
+        if self.compression not in allowed:
+            raise InvalidArgumentError(
+                f"compression={self.compression!r} cannot be written as {self.data_format.value}; "
+                f"expected one of {allowed}"
+            )
+
+
+def file_signature(path: Path) -> tuple[int, int, int]:
+    """Identity of a file's current content: inode, size and mtime.
+
+    Metadata files are replaced by rename, so a change in any field means the
+    cached view of the array must be refreshed.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    """
+    stat = os.stat(path)
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+class StorageArray(ABC):
+    """One on-disk array (one mag); coordinates are the array's own voxels.
+
+    Instances are cheap to reopen: :meth:`open` returns a cached instance per
+    process while the metadata file is unchanged. They pickle as their class
+    and path, and compare equal by class and path.
+    """
+
+    data_format: ClassVar[DataFormat]
+    has_shards: ClassVar[bool]
+    can_list_written_shards: ClassVar[bool] = True
+    metadata_file_name: ClassVar[str]
+
+    _open_cache: ClassVar[dict[tuple[type[StorageArray], str], StorageArray]] = {}
+
+    path: Path
+    spec: ArraySpec
+
+    def __init__(self, path: Path, spec: ArraySpec, signature: tuple[int, int, int]) -> None:
+        self.path = path
+        self.spec = spec
+        self._signature = signature
+
+    # ------------------------------------------------------------- life cycle
+    @classmethod
+    def create(cls, path: Path, spec: ArraySpec, shape: Vec3IntLike) -> Self:
+        """Create an empty array at ``path`` and return it opened.
+
+        Parameters
+        ----------
+        path
+            Directory of the array (created with its parents).
+        spec
+            Layout; ``spec.data_format`` must be this class's format.
+        shape
+            Extent along x, y, z in the array's voxels. Zarr v3 rounds it up to
+            whole shards, Zarr v2 to whole chunks; WKW ignores it (unbounded).
+
+        Raises
+        ------
+        FileExistsError
+            If an array exists at ``path`` already.
+        InvalidArgumentError
+            If the spec is of another format or not creatable, or the shape is negative.
+        """
+        path = Path(path)
+        if spec.data_format != cls.data_format:
+            raise InvalidArgumentError(
+                f"spec.data_format={spec.data_format.value!r} does not match "
+                f"{cls.__name__} ({cls.data_format.value!r})"
+            )
+        spec.check_creatable()
+        extent = Vec3Int(shape)
+        if not extent.is_positive():
+            raise InvalidArgumentError(f"shape must not be negative; got {tuple(extent)}")
+        if (path / cls.metadata_file_name).exists():
+            raise FileExistsError(
+                f"cannot create a {cls.data_format.value} array at {path}: "
+                f"{cls.metadata_file_name} exists already"
+            )
+        cls._create(path, spec, extent)
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        """Open the array at ``path`` (a cached instance while its metadata is unchanged).
+
+        Raises
+        ------
+        FileNotFoundError
+            If there is no array of this format at ``path``.
+        """
+        path = Path(path)
+        metadata = path / cls.metadata_file_name
+        try:
+            signature = file_signature(metadata)
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"no {cls.data_format.value} array at {path}: {metadata} does not exist"
+            ) from None
+        key = (cls, os.path.abspath(path))
+        cached = cls._open_cache.get(key)
+        if cached is not None and cached._signature == signature:
+            return cached  # type: ignore[return-value]
+        array = cls._open(path, signature)
+        cls._open_cache[key] = array
+        return array
+
+    @classmethod
+    @abstractmethod
+    def _create(cls, path: Path, spec: ArraySpec, shape: Vec3Int) -> None:
+        """Write the metadata of a new, empty array."""
+
+    @classmethod
+    @abstractmethod
+    def _open(cls, path: Path, signature: tuple[int, int, int]) -> Self:
+        """Read the metadata and build an instance."""
+
+    # ------------------------------------------------------------------ shape
+    @property
+    @abstractmethod
+    def shape(self) -> Vec3Int | None:
+        """Current on-disk extent along x, y, z (``None``: unbounded, WKW)."""
+
+    @abstractmethod
+    def resize(self, shape: Vec3IntLike) -> None:
+        """Set the extent along x, y, z (metadata only; grow or shrink).
+
+        Zarr formats round up as :meth:`create` does; WKW ignores it.
+        """
+
+    # -------------------------------------------------------------------- I/O
+    def read(self, box: BoundingBox) -> np.ndarray:
+        """Read ``box`` (in the array's voxels) as a ``(C, X, Y, Z)`` array of ``spec.dtype``.
+
+        Voxels outside the array's shape or never written read as zeros.
+        """
+        if box.is_empty():
+            return np.zeros((self.spec.num_channels, *box.size), self.spec.dtype, order="F")
+        return self._read(box)
+
+    def write(self, offset: Vec3IntLike, data: np.ndarray) -> None:
+        """Write ``data`` (``(C, X, Y, Z)`` of ``spec.dtype``) with its first voxel at ``offset``.
+
+        Boxes that do not cover whole shards are handled (read-modify-write
+        where the format needs it); whole shards are replaced atomically.
+
+        Raises
+        ------
+        InvalidArgumentError
+            If ``data`` has the wrong rank, channel count or dtype, ``offset``
+            is negative, or (Zarr) the box reaches beyond :attr:`shape`.
+        """
+        spec = self.spec
+        if not isinstance(data, np.ndarray) or data.ndim != 4:
+            raise InvalidArgumentError(
+                "data must be a 4-D numpy array (C, X, Y, Z); got "
+                f"{type(data).__name__} of shape {getattr(data, 'shape', None)}"
+            )
+        if data.shape[0] != spec.num_channels:
+            raise InvalidArgumentError(
+                f"data has {data.shape[0]} channels (shape {data.shape}); "
+                f"the array at {self.path} has {spec.num_channels}"
+            )
+        if data.dtype != spec.dtype:
+            raise InvalidArgumentError(
+                f"data has dtype {data.dtype}; the array at {self.path} holds {spec.dtype}"
+            )
+        box = BoundingBox(Vec3Int(offset), data.shape[1:])
+        if not box.topleft.is_positive():
+            raise InvalidArgumentError(f"offset must not be negative; got {tuple(box.topleft)}")
+        if box.is_empty():
+            return
+        self._write(box, data)
+
+    @abstractmethod
+    def _read(self, box: BoundingBox) -> np.ndarray: ...
+
+    @abstractmethod
+    def _write(self, box: BoundingBox, data: np.ndarray) -> None: ...
+
+    # ---------------------------------------------------------------- listing
+    @abstractmethod
+    def list_written_shards(self) -> list[BoundingBox]:
+        """One unclipped box per shard file present (own voxels), from the listing only."""
+
+    def shard_box(self, index: Vec3IntLike) -> BoundingBox:
+        """The box of the shard with grid index ``index``, in the array's voxels."""
+        shard = self.spec.shard_shape
+        return BoundingBox(Vec3Int(index) * shard, shard)
+
+    def zarr_array(self) -> zarr.Array:
+        """A ``zarr.Array`` handle on this array (Zarr formats only)."""
+        raise NotImplementedError(
+            f"zarr_array() needs a Zarr array; {self.path} is {self.data_format.value}"
+        )
+
+    # ---------------------------------------------------------- value protocol
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self).open, (self.path,))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StorageArray):
+            return NotImplemented
+        return type(self) is type(other) and os.path.abspath(self.path) == os.path.abspath(
+            other.path
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), os.path.abspath(self.path)))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r}, {self.spec})"

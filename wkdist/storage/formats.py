@@ -1,0 +1,65 @@
+"""Picking the storage implementation for a format or for files found on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wkdist.errors import InvalidArgumentError
+from wkdist.storage import wkw_, zarr_
+from wkdist.storage.base import DataFormat
+
+if TYPE_CHECKING:
+    from wkdist.geometry import Vec3IntLike
+    from wkdist.storage.base import ArraySpec, StorageArray
+
+_ARRAY_CLASSES: dict[DataFormat, type[StorageArray]] = {
+    DataFormat.WKW: wkw_.WkwArray,
+    DataFormat.ZARR: zarr_.ZarrArray,
+    DataFormat.ZARR3: zarr_.Zarr3Array,
+}
+
+
+def array_class(data_format: DataFormat | str) -> type[StorageArray]:
+    """The :class:`StorageArray` implementation of ``data_format``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If the format is unknown or cannot be opened by wkdist.
+    """
+    try:
+        return _ARRAY_CLASSES[DataFormat(data_format)]
+    except ValueError:
+        raise InvalidArgumentError(
+            f"data_format={data_format!r} is not supported; expected one of "
+            f"{[f.value for f in DataFormat]}"
+        ) from None
+
+
+def create_array(path: Path, spec: ArraySpec, shape: Vec3IntLike) -> StorageArray:
+    """Create an empty array of ``spec.data_format`` at ``path`` (see :meth:`StorageArray.create`)."""
+    return array_class(spec.data_format).create(Path(path), spec, shape)
+
+
+def open_array(path: Path, data_format: DataFormat | str) -> StorageArray:
+    """Open the array at ``path`` (cached per process while its metadata is unchanged).
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no array of that format at ``path``.
+    """
+    return array_class(data_format).open(Path(path))
+
+
+def detect_data_format(path: Path) -> DataFormat | None:
+    """The format of the array at ``path`` from its metadata file, or ``None``.
+
+    ``header.wkw`` means WKW, ``.zarray`` Zarr v2, ``zarr.json`` with
+    ``node_type: array`` Zarr v3.
+    """
+    path = Path(path)
+    if wkw_.guess_can_open(path):
+        return DataFormat.WKW
+    return zarr_.guess_can_open(path)

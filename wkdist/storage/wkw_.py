@@ -1,0 +1,142 @@
+"""WKW arrays through the ``wkw`` package: an unbounded grid of ``z{Z}/y{Y}/x{X}.wkw`` files."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+import wkw
+
+from wkdist.errors import InvalidArgumentError
+from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.storage.base import ArraySpec, DataFormat, StorageArray
+from wkdist.storage.wkw_files import list_shard_indices, read_box, write_whole_shards
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Self
+
+    from wkdist.geometry import Vec3IntLike
+
+_BLOCK_TYPES = {
+    None: wkw.Header.BLOCK_TYPE_RAW,
+    "lz4": wkw.Header.BLOCK_TYPE_LZ4,
+    "lz4hc": wkw.Header.BLOCK_TYPE_LZ4HC,
+}
+_COMPRESSIONS = {block_type: name for name, block_type in _BLOCK_TYPES.items()}
+
+
+def guess_can_open(path: Path) -> bool:
+    """Whether ``path`` holds a WKW array (a ``header.wkw`` file)."""
+    return (path / WkwArray.metadata_file_name).is_file()
+
+
+class WkwArray(StorageArray):
+    """A WKW array (one mag); unbounded, so :attr:`shape` is ``None`` and resizing is a no-op.
+
+    Whole-shard writes replace each file atomically. Writes covering part of a
+    compressed file read the file, patch it and replace it (``wkw`` itself only
+    writes compressed files whole); partial writes to raw files go in place.
+    All-zero shards are deleted rather than written, as webknossos' TinyWKW does.
+    """
+
+    data_format: ClassVar[DataFormat] = DataFormat.WKW
+    has_shards: ClassVar[bool] = True
+    metadata_file_name: ClassVar[str] = "header.wkw"
+
+    def __init__(
+        self,
+        path: Path,
+        spec: ArraySpec,
+        signature: tuple[int, int, int],
+        dataset: wkw.Dataset,
+    ) -> None:
+        super().__init__(path, spec, signature)
+        self._dataset = dataset
+
+    @classmethod
+    def _create(cls, path: Path, spec: ArraySpec, shape: Vec3Int) -> None:
+        del shape  # unbounded
+        voxel_type = spec.dtype.type
+        if voxel_type not in wkw.Header.VALID_VOXEL_TYPES:
+            raise InvalidArgumentError(
+                f"dtype {spec.dtype} cannot be stored as WKW; expected one of "
+                f"{[np.dtype(t).name for t in wkw.Header.VALID_VOXEL_TYPES]}"
+            )
+        header = wkw.Header(
+            voxel_type=voxel_type,
+            num_channels=spec.num_channels,
+            block_len=spec.chunk_shape.x,
+            file_len=spec.shard_shape.x // spec.chunk_shape.x,
+            block_type=_BLOCK_TYPES[spec.compression],
+        )
+        wkw.Dataset.create(str(path), header).close()
+
+    @classmethod
+    def _open(cls, path: Path, signature: tuple[int, int, int]) -> Self:
+        dataset = wkw.Dataset.open(str(path))
+        header = dataset.header
+        spec = ArraySpec(
+            data_format=DataFormat.WKW,
+            dtype=np.dtype(header.voxel_type),
+            num_channels=header.num_channels,
+            chunk_shape=Vec3Int.full(header.block_len),
+            shard_shape=Vec3Int.full(header.block_len * header.file_len),
+            compression=_COMPRESSIONS[header.block_type],
+        )
+        return cls(path, spec, signature, dataset)
+
+    def __del__(self) -> None:
+        dataset = getattr(self, "_dataset", None)
+        if dataset is not None:
+            dataset.close()
+
+    @property
+    def shape(self) -> Vec3Int | None:
+        """``None``: WKW arrays are unbounded."""
+        return None
+
+    def resize(self, shape: Vec3IntLike) -> None:
+        """No-op: WKW arrays are unbounded."""
+        del shape
+
+    def _read(self, box: BoundingBox) -> np.ndarray:
+        out = self._zeros(box.size)
+        if box.topleft.is_positive():
+            read_box(self._dataset, box, out)
+            return out
+        # Files have non-negative indices; the rest of the box stays zero.
+        inner = box.intersected_with(
+            BoundingBox(Vec3Int.zeros(), box.bottomright.pairmax(0)), dont_assert=True
+        )
+        if not inner.is_empty():
+            part = self._zeros(inner.size)
+            read_box(self._dataset, inner, part)
+            out[(slice(None), *inner.offset(-box.topleft).to_slices())] = part
+        return out
+
+    def _zeros(self, size: Vec3Int) -> np.ndarray:
+        return np.zeros((self.spec.num_channels, *size), dtype=self.spec.dtype, order="F")
+
+    def _write(self, box: BoundingBox, data: np.ndarray) -> None:
+        shard_shape = self.spec.shard_shape
+        header = self._dataset.header
+        whole: list[tuple[Vec3Int, np.ndarray]] = []
+        for part in box.grid_boxes(shard_shape):
+            index = part.topleft // shard_shape
+            shard = self.shard_box(index)
+            piece = data[(slice(None), *part.offset(-box.topleft).to_slices())]
+            if part == shard:
+                whole.append((index, piece))
+            elif self.spec.compressed:
+                # One shard at a time: a patched shard is a full copy in memory.
+                patched = self._read(shard)
+                patched[(slice(None), *part.offset(-shard.topleft).to_slices())] = piece
+                write_whole_shards(self.path, header, [(index, patched)])
+            else:
+                self._dataset.write(tuple(part.topleft), np.asfortranarray(piece))
+        write_whole_shards(self.path, header, whole)
+
+    def list_written_shards(self) -> list[BoundingBox]:
+        """One box per ``z{Z}/y{Y}/x{X}.wkw`` file, unclipped, in the array's voxels."""
+        return [self.shard_box(index) for index in list_shard_indices(self.path)]

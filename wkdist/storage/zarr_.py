@@ -1,0 +1,259 @@
+"""Zarr v2 and v3 arrays: ``tensorstore`` does all bulk I/O, ``zarr`` gives handles.
+
+Atomicity: tensorstore's ``file`` kvstore never modifies a stored value in
+place; it writes ``<key>.__lock``, fsyncs it and renames it over the key (see
+the header comment of ``tensorstore/kvstore/file/file_key_value_store.cc``).
+A shard or chunk file is therefore replaced atomically, and a killed writer
+leaves at most a stray ``.__lock`` file, which the listing ignores.
+
+Speed: one tensorstore ``Context`` per process (shared thread pools and
+metadata cache) and one open handle per array, refreshed only when the
+metadata file changes (another process resized the array); reads ask for
+Fortran order, which is the stored order of the chunks, so no transposition.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from abc import abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import tensorstore as ts
+
+from wkdist.errors import InvalidArgumentError
+from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.storage.base import DataFormat, StorageArray, file_signature
+from wkdist.storage.zarr_meta import (
+    ZarrLayout,
+    round_up,
+    zarr2_layout,
+    zarr2_metadata,
+    zarr3_layout,
+    zarr3_metadata,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Self
+
+    import zarr
+
+    from wkdist.geometry import Vec3IntLike
+    from wkdist.storage.base import ArraySpec
+
+@functools.cache
+def tensorstore_context() -> ts.Context:
+    """The process-wide tensorstore context (thread pools shared by all arrays).
+
+    tensorstore cannot be used in a process forked after it started its threads;
+    use the ``spawn`` or ``forkserver`` start methods for process pools.
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return ts.Context(
+        {
+            "data_copy_concurrency": {"limit": cpus or 1},
+            "file_io_concurrency": {"limit": max(8, 2 * (cpus or 1))},
+        }
+    )
+
+
+def _kvstore(path: Path) -> dict[str, str]:
+    return {"driver": "file", "path": os.path.abspath(path) + "/"}
+
+
+class _TensorStoreArray(StorageArray):
+    """Shared implementation of the Zarr formats; subclasses supply the metadata rules."""
+
+    has_shards: ClassVar[bool]
+    _driver: ClassVar[str]
+
+    def __init__(
+        self,
+        path: Path,
+        layout: ZarrLayout,
+        signature: tuple[int, int, int],
+        store: ts.TensorStore,
+    ) -> None:
+        super().__init__(path, layout.spec, signature)
+        self._layout = layout
+        # (metadata signature, (c, x, y, z) view): replaced as a whole, so
+        # threads never see a torn state.
+        self._state = (signature, store)
+
+    # ------------------------------------------------------------ metadata
+    @staticmethod
+    @abstractmethod
+    def _layout_of(metadata: dict[str, Any], path: str) -> ZarrLayout:
+        """The layout described by a metadata document."""
+
+    @staticmethod
+    @abstractmethod
+    def _metadata_for(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
+        """The metadata document of a new array."""
+
+    @classmethod
+    def _create(cls, path: Path, spec: ArraySpec, shape: Vec3Int) -> None:
+        ts.open(
+            {"driver": cls._driver, "kvstore": _kvstore(path), "metadata": cls._metadata_for(spec, shape)},
+            create=True,
+            context=tensorstore_context(),
+        ).result()
+
+    @classmethod
+    def _load(cls, path: Path) -> tuple[ZarrLayout, ts.TensorStore]:
+        metadata = json.loads((path / cls.metadata_file_name).read_bytes())
+        layout = cls._layout_of(metadata, str(path))
+        store = ts.open(
+            {"driver": cls._driver, "kvstore": _kvstore(path)},
+            open=True,
+            context=tensorstore_context(),
+        ).result()
+        c, x, y, z = layout.axis_positions
+        order = [x, y, z] if c is None else [c, x, y, z]
+        if order != list(range(len(order))):
+            store = store[ts.d[order].transpose[:]]
+        if c is None:
+            store = store[ts.newaxis]
+        return layout, store
+
+    @classmethod
+    def _open(cls, path: Path, signature: tuple[int, int, int]) -> Self:
+        layout, store = cls._load(path)
+        return cls(path, layout, signature, store)
+
+    def _store(self) -> ts.TensorStore:
+        """The ``(c, x, y, z)`` tensorstore view, reopened if the metadata file changed."""
+        signature, store = self._state
+        current = file_signature(self.path / self.metadata_file_name)
+        if signature == current:
+            return store
+        layout, store = self._load(self.path)
+        self._layout, self.spec = layout, layout.spec
+        self._state = (current, store)
+        return store
+
+    # --------------------------------------------------------------- shape
+    @property
+    def shape(self) -> Vec3Int:
+        """Current extent along x, y, z in the array's voxels (from the metadata on disk)."""
+        return Vec3Int(self._store().domain.exclusive_max[1:])
+
+    def resize(self, shape: Vec3IntLike) -> None:
+        """Set the extent (metadata only), rounded up to whole shards (Zarr v3) or chunks (v2).
+
+        Raises
+        ------
+        InvalidArgumentError
+            If ``shape`` is negative.
+        """
+        extent = Vec3Int(shape)
+        if not extent.is_positive():
+            raise InvalidArgumentError(f"shape must not be negative; got {tuple(extent)}")
+        target = round_up(extent, self.spec.shard_shape)
+        store = self._store()
+        if Vec3Int(store.domain.exclusive_max[1:]) == target:
+            return
+        _, x, y, z = self._layout.axis_positions
+        native = ts.open(
+            {"driver": self._driver, "kvstore": _kvstore(self.path)},
+            open=True,
+            context=tensorstore_context(),
+        ).result()
+        exclusive_max: list[int | None] = [None] * native.rank
+        for position, value in zip((x, y, z), target, strict=True):
+            exclusive_max[position] = value
+        native.resize(exclusive_max=exclusive_max, resize_metadata_only=True).result()
+
+    # ----------------------------------------------------------------- I/O
+    def _read(self, box: BoundingBox) -> np.ndarray:
+        store = self._store()
+        inner = box.intersected_with(
+            BoundingBox(Vec3Int.zeros(), Vec3Int(store.domain.exclusive_max[1:])),
+            dont_assert=True,
+        )
+        if inner == box:
+            return store[(slice(None), *box.to_slices())].read(order="F").result()
+        out = np.zeros((self.spec.num_channels, *box.size), dtype=self.spec.dtype, order="F")
+        if not inner.is_empty():
+            data = store[(slice(None), *inner.to_slices())].read(order="F").result()
+            out[(slice(None), *inner.offset(-box.topleft).to_slices())] = data
+        return out
+
+    def _write(self, box: BoundingBox, data: np.ndarray) -> None:
+        store = self._store()
+        shape = Vec3Int(store.domain.exclusive_max[1:])
+        if not all(b <= s for b, s in zip(box.bottomright, shape, strict=True)):
+            raise InvalidArgumentError(
+                f"cannot write {box} (voxels) to the {self.data_format.value} array at "
+                f"{self.path}: it ends at {tuple(box.bottomright)}, beyond the array's shape "
+                f"{tuple(shape)}; resize the array first (resize({tuple(box.bottomright)}) "
+                "or set the layer's bounding box)"
+            )
+        store[(slice(None), *box.to_slices())].write(data).result()
+
+    def list_written_shards(self) -> list[BoundingBox]:
+        """One unclipped box per stored shard (chunk for Zarr v2) key, from the key listing."""
+        kvstore = ts.KvStore.open(_kvstore(self.path), context=tensorstore_context()).result()
+        layout = self._layout
+        indices = {layout.shard_index(key.decode()) for key in kvstore.list().result()}
+        indices.discard(None)
+        ordered = sorted(indices, key=lambda index: (index.z, index.y, index.x))  # type: ignore[union-attr]
+        return [self.shard_box(index) for index in ordered]  # type: ignore[arg-type]
+
+    def zarr_array(self) -> zarr.Array:
+        """A ``zarr.Array`` handle (zarr-python, read-write) on this array."""
+        import zarr
+
+        zarr_format = 3 if self.data_format == DataFormat.ZARR3 else 2
+        return zarr.open_array(store=str(self.path), mode="r+", zarr_format=zarr_format)
+
+
+class Zarr3Array(_TensorStoreArray):
+    """A Zarr v3 array, sharded (``sharding_indexed``) unless chunk shape == shard shape."""
+
+    data_format: ClassVar[DataFormat] = DataFormat.ZARR3
+    has_shards: ClassVar[bool] = True
+    metadata_file_name: ClassVar[str] = "zarr.json"
+    _driver: ClassVar[str] = "zarr3"
+
+    @staticmethod
+    def _layout_of(metadata: dict[str, Any], path: str) -> ZarrLayout:
+        return zarr3_layout(metadata, path)
+
+    @staticmethod
+    def _metadata_for(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
+        return zarr3_metadata(spec, shape)
+
+
+class ZarrArray(_TensorStoreArray):
+    """A Zarr v2 array (no shards: every chunk is a file)."""
+
+    data_format: ClassVar[DataFormat] = DataFormat.ZARR
+    has_shards: ClassVar[bool] = False
+    metadata_file_name: ClassVar[str] = ".zarray"
+    _driver: ClassVar[str] = "zarr"
+
+    @staticmethod
+    def _layout_of(metadata: dict[str, Any], path: str) -> ZarrLayout:
+        return zarr2_layout(metadata, path)
+
+    @staticmethod
+    def _metadata_for(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
+        return zarr2_metadata(spec, shape)
+
+
+def guess_can_open(path: Path) -> DataFormat | None:
+    """The Zarr format of the array at ``path`` (from ``zarr.json`` / ``.zarray``), if any."""
+    if (path / ".zarray").is_file():
+        return DataFormat.ZARR
+    metadata = path / "zarr.json"
+    if metadata.is_file():
+        try:
+            node_type = json.loads(metadata.read_bytes()).get("node_type")
+        except (ValueError, AttributeError):
+            return None
+        return DataFormat.ZARR3 if node_type == "array" else None
+    return None
