@@ -67,14 +67,19 @@ FAMILY_TITLES = {
 
 
 # ------------------------------------------------------------------ worker side
-def _rss_now_mib() -> float:
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / MIB
+def _proc_status_mib(field: str) -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process, from /proc: unlike
+    ``ru_maxrss``, the peak starts afresh at exec, so the parent's memory never shows."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError(f"{field} missing from /proc/self/status")
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _import(library: str):
@@ -97,8 +102,7 @@ def worker(task: dict) -> dict:
     path = Path(task["dataset"])
     if task["phase"] == "write":
         data = np.load(task["volume"])
-        baseline = _rss_now_mib()
-        start = time.perf_counter()
+        baseline, cpu, start = _proc_status_mib("VmRSS"), _cpu_seconds(), time.perf_counter()
         ds = lib.Dataset(path, voxel_size=VOXEL_SIZE)
         layer = ds.add_layer(
             "color",
@@ -110,22 +114,27 @@ def worker(task: dict) -> dict:
         shard = None if run.shard_shape is None else (run.shard_shape,) * 3
         mag = layer.add_mag(1, chunk_shape=(32, 32, 32), shard_shape=shard, compress=run.compress)
         mag.write(data, absolute_offset=(0, 0, 0))
-        seconds = time.perf_counter() - start
     else:
         mag = lib.Dataset.open(path).get_layer("color").get_mag(1)
-        baseline = _rss_now_mib()
-        start = time.perf_counter()
+        baseline, cpu, start = _proc_status_mib("VmRSS"), _cpu_seconds(), time.perf_counter()
         data = mag.read()
-        seconds = time.perf_counter() - start
-        if hashlib.blake2b(np.ascontiguousarray(data[0]).data).hexdigest() != task["digest"]:
-            raise RuntimeError(f"{run.label}: the data read back differs from the data written")
-    disk = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    seconds, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    peak = _proc_status_mib("VmHWM")
+    if task["phase"] == "read" and _digest(data[0]) != task["digest"]:
+        raise RuntimeError(f"{run.label}: the data read back differs from the data written")
     return {
         "seconds": seconds,
-        "peak_rss_mib": _peak_rss_mib(),
+        "cpu_seconds": cpu,
+        "peak_rss_mib": peak,
         "baseline_rss_mib": baseline,
-        "disk_bytes": disk,
+        "disk_bytes": sum(p.stat().st_size for p in path.rglob("*") if p.is_file()),
     }
+
+
+def _digest(volume) -> str:
+    import numpy as np
+
+    return hashlib.blake2b(np.ascontiguousarray(volume).data).hexdigest()
 
 
 # ------------------------------------------------------------------ driver side
@@ -144,8 +153,7 @@ def load_em_volume(shared_bench: Path, size: int, cache: Path):
 
         print(f"generating make_volume('em', {(size,) * 3}) ...", flush=True)
         np.save(cache, make_volume("em", (size, size, size)))
-    volume = np.load(cache)
-    return hashlib.blake2b(np.ascontiguousarray(volume).data).hexdigest()
+    return _digest(np.load(cache))
 
 
 def measure(task: dict) -> dict:
@@ -164,25 +172,36 @@ def measure(task: dict) -> dict:
     return json.loads(lines[-1])
 
 
-def bench_run(run: Run, out: Path, volume: Path, digest: str, repeats: int) -> dict:
-    results: dict[str, list[dict]] = {"write": [], "read": []}
-    for rep in range(repeats):
-        dataset = out / f"{run.family}-{run.label.split()[0]}-{run.compress}-{rep}" / "ds"
-        shutil.rmtree(dataset.parent, ignore_errors=True)  # fresh target each repetition
-        dataset.parent.mkdir(parents=True)
+def measure_round(run: Run, rep: int, out: Path, volume: Path, digest: str) -> dict:
+    """Write then read once, into a fresh directory that is deleted afterwards."""
+    dataset = out / f"{run.family}-{run.label.split()[0]}-{run.compress}-{rep}" / "ds"
+    shutil.rmtree(dataset.parent, ignore_errors=True)
+    dataset.parent.mkdir(parents=True)
+    results = {}
+    try:
         for phase in ("write", "read"):
             task = {"run": asdict(run), "phase": phase, "dataset": str(dataset),
                     "volume": str(volume), "digest": digest}
-            result = measure(task)
-            results[phase].append(result)
-            if "error" in result:
-                shutil.rmtree(dataset.parent, ignore_errors=True)
-                return {phase: {"error": result["error"]}}
+            results[phase] = measure(task)
+            if "error" in results[phase]:
+                break
+    finally:
         shutil.rmtree(dataset.parent, ignore_errors=True)
+    return results
+
+
+def summarize(rounds: list[dict]) -> dict:
+    """Median time and CPU time, maximum peak RSS over the rounds; errors pass through."""
     summary = {}
-    for phase, reps in results.items():
+    for phase in ("write", "read"):
+        reps = [r[phase] for r in rounds if phase in r]
+        errors = [r["error"] for r in reps if "error" in r]
+        if errors or not reps:
+            summary[phase] = {"error": errors[0] if errors else "not run"}
+            continue
         summary[phase] = {
             "seconds": statistics.median(r["seconds"] for r in reps),
+            "cpu_seconds": statistics.median(r["cpu_seconds"] for r in reps),
             "peak_rss_mib": max(r["peak_rss_mib"] for r in reps),
             "baseline_rss_mib": statistics.median(r["baseline_rss_mib"] for r in reps),
             "disk_bytes": reps[0]["disk_bytes"],
@@ -190,7 +209,7 @@ def bench_run(run: Run, out: Path, volume: Path, digest: str, repeats: int) -> d
     return summary
 
 
-def format_table(size: int, rows: list[tuple[Run, dict]]) -> str:
+def format_table(size: int, rows: list[tuple[Run, dict]], repeats: int) -> str:
     nbytes = size**3
     reference = {run.family: res for run, res in rows if run.library == "webknossos"}
 
@@ -198,39 +217,44 @@ def format_table(size: int, rows: list[tuple[Run, dict]]) -> str:
         entry = res.get(phase, {})
         return None if "seconds" not in entry else nbytes / MIB / entry["seconds"]
 
-    def cell(value: float | None, fmt: str) -> str:
-        width = int(fmt.split(".")[0])
-        return "—".rjust(width) if value is None else format(value, fmt)
+    def ratio(run: Run, res: dict, phase: str) -> float | None:
+        ours, theirs = rate(res, phase), rate(reference.get(run.family, {}), phase)
+        return ours / theirs if run.library == "wkdist" and ours and theirs else None
 
-    header = (
-        f"{'layout / library':<34} {'write MiB/s':>11} {'read MiB/s':>10} {'w ratio':>8} "
-        f"{'r ratio':>8} {'w peak RSS':>10} {'r peak RSS':>10} {'on disk':>8}"
+    def cell(value: float | None, width: int, digits: int = 1) -> str:
+        return "—".rjust(width) if value is None else f"{value:{width}.{digits}f}"
+
+    columns = (
+        f"{'':<30} {'write':>7} {'read':>7} {'write':>6} {'read':>6} {'write':>6} {'read':>6} "
+        f"{'write':>7} {'read':>6} {'on':>6}\n"
+        f"{'layout / library':<30} {'MiB/s':>7} {'MiB/s':>7} {'ratio':>6} {'ratio':>6} "
+        f"{'CPU s':>6} {'CPU s':>6} {'peakMiB':>7} {'peak':>6} {'disk':>6}"
     )
-    lines = [f"{size}³ uint8 EM-like volume ({nbytes / MIB:.0f} MiB), median of repeats; "
-             "ratio = wkdist / webknossos (>1: wkdist faster); RSS in MiB (peak, whole process)",
-             header, "-" * len(header)]
+    width = len(columns.splitlines()[1])
+    lines = [
+        f"{size}³ uint8 EM-like volume ({nbytes / MIB:g} MiB), median of {repeats}; "
+        "ratio = wkdist / webknossos MiB/s (>1: wkdist faster);",
+        "CPU s = user+sys seconds of the phase; peak = VmHWM of the phase's process in MiB; "
+        "disk in MiB",
+        columns,
+        "-" * width,
+    ]
     for family, title in FAMILY_TITLES.items():
         family_rows = [(run, res) for run, res in rows if run.family == family]
-        if not family_rows:
-            continue
-        lines.append(title)
+        if family_rows:
+            lines.append(title)
         for run, res in family_rows:
-            error = res.get("write", {}).get("error") or res.get("read", {}).get("error")
+            error = res["write"].get("error") or res["read"].get("error")
             if error:
-                lines.append(f"  {run.label:<32} skipped/failed: {error}")
+                lines.append(f"  {run.label:<28} skipped/failed: {error}")
                 continue
-            ref = reference.get(family, {})
-            ratios = []
-            for phase in ("write", "read"):
-                ours, theirs = rate(res, phase), rate(ref, phase)
-                ok = run.library == "wkdist" and ours and theirs
-                ratios.append(ours / theirs if ok else None)
+            write, read = res["write"], res["read"]
             lines.append(
-                f"  {run.label:<32} {cell(rate(res, 'write'), '11.1f')} "
-                f"{cell(rate(res, 'read'), '10.1f')} {cell(ratios[0], '8.2f')} "
-                f"{cell(ratios[1], '8.2f')} {res['write']['peak_rss_mib']:10.0f} "
-                f"{res['read']['peak_rss_mib']:10.0f} "
-                f"{res['write']['disk_bytes'] / MIB:7.1f}M"
+                f"  {run.label:<28} {cell(rate(res, 'write'), 7)} {cell(rate(res, 'read'), 7)} "
+                f"{cell(ratio(run, res, 'write'), 6, 2)} {cell(ratio(run, res, 'read'), 6, 2)} "
+                f"{cell(write['cpu_seconds'], 6)} {cell(read['cpu_seconds'], 6)} "
+                f"{cell(write['peak_rss_mib'], 7, 0)} {cell(read['peak_rss_mib'], 6, 0)} "
+                f"{cell(write['disk_bytes'] / MIB, 6)}"
             )
     return "\n".join(lines)
 
@@ -257,21 +281,27 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.size < 32 or args.repeats < 1:
         parser.error(f"--size must be >= 32 and --repeats >= 1; got {args.size}, {args.repeats}")
+    runs = [r for r in plan_runs(args.size) if not args.only or r.family in args.only]
     out = args.out or Path(tempfile.mkdtemp(prefix="wkdist-bench-"))
     out.mkdir(parents=True, exist_ok=True)
     try:
         volume = out / f"volume-em-{args.size}.npy"
         digest = load_em_volume(args.shared_bench, args.size, volume)
-        rows = []
-        for run in plan_runs(args.size):
-            if args.only and run.family not in args.only:
-                continue
-            print(f"{run.family:<14} {run.label:<24} ...", end=" ", flush=True)
-            started = time.perf_counter()
-            rows.append((run, bench_run(run, out, volume, digest, args.repeats)))
-            print(f"{time.perf_counter() - started:.0f} s", flush=True)
+        rounds: dict[Run, list[dict]] = {run: [] for run in runs}
+        # Rounds interleave the libraries, so load from other processes on the machine
+        # spreads over both instead of biasing whichever ran during a busy minute.
+        for rep in range(args.repeats):
+            for run in runs:
+                if any("error" in phase for r in rounds[run] for phase in r.values()):
+                    continue
+                started = time.perf_counter()
+                rounds[run].append(measure_round(run, rep, out, volume, digest))
+                elapsed = time.perf_counter() - started
+                print(f"round {rep + 1}/{args.repeats} {run.family:<14} {run.label:<24} "
+                      f"{elapsed:5.0f} s", flush=True)
+        rows = [(run, summarize(rounds[run])) for run in runs]
         print()
-        print(format_table(args.size, rows))
+        print(format_table(args.size, rows, args.repeats))
         if args.json:
             args.json.write_text(json.dumps([[asdict(r), res] for r, res in rows], indent=2))
     finally:

@@ -59,7 +59,7 @@ def test_unknown_layer_and_mag(ds):
     [
         ({"layer_name": "bad name!", "category": "color"}, "layer_name"),
         ({"layer_name": "x", "category": "colour"}, "category"),
-        ({"layer_name": "x", "category": "color", "dtype": "uint64"}, "not supported for color"),
+        ({"layer_name": "x", "category": "color", "dtype": "uint64"}, "Supported dtypes are"),
         ({"layer_name": "x", "category": "color", "num_channels": 0}, "num_channels"),
         ({"layer_name": "x", "category": "color", "data_format": "n6"}, "data_format"),
         (

@@ -201,13 +201,15 @@ def test_legacy_spellings_are_read():
     assert props.version == 1
     assert props.scale == VoxelSize((11.24, 11.24, 28.0), "nanometer")
     color = props.get_layer("color")
+    # a missing axisOrder is read as the default c, x, y, z, as webknossos does
+    default = {"c": 0, "x": 1, "y": 2, "z": 3}
     assert color.mags == (
-        MagProperties(Mag(1), cube_length=1024),
-        MagProperties(Mag("2-2-1"), cube_length=1024),
+        MagProperties(Mag(1), cube_length=1024, axis_order=default),
+        MagProperties(Mag("2-2-1"), cube_length=1024, axis_order=default),
     )
     assert color.num_channels == 1
     seg = props.get_layer("segmentation")
-    assert seg.mags == (MagProperties(Mag(1)),)
+    assert seg.mags == (MagProperties(Mag(1), axis_order=default),)
     assert seg.largest_segment_id == 4_000_000_000
     assert seg.mappings == ("agglomerate_view_70",)
 
@@ -218,9 +220,10 @@ def test_legacy_spellings_are_written_in_the_current_form():
     assert out["scale"] == {"factor": [11.24, 11.24, 28.0], "unit": "nanometer"}
     color = out["dataLayers"][0]
     assert "wkwResolutions" not in color
+    default = {"c": 0, "x": 1, "y": 2, "z": 3}
     assert color["mags"] == [
-        {"mag": [1, 1, 1], "cubeLength": 1024},
-        {"mag": [2, 2, 1], "cubeLength": 1024},
+        {"mag": [1, 1, 1], "cubeLength": 1024, "axisOrder": default},
+        {"mag": [2, 2, 1], "cubeLength": 1024, "axisOrder": default},
     ]
     assert color["numChannels"] == 1
     seg = out["dataLayers"][1]

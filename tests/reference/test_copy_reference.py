@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 import pytest
+
 from .reference_support import (
     FORMATS,
     assert_properties_persisted,
@@ -20,6 +21,9 @@ from .reference_support import (
     read_properties,
     wk,
 )
+
+
+SMALL_SHARDS = {"chunk_shape": wk.Vec3Int.full(8), "shard_shape": wk.Vec3Int.full(128)}
 
 
 def _dataset_with_segmentation(tmp_path, data_format):
@@ -139,18 +143,20 @@ def test_dataset_conversion_wkw_only(tmp_path):
         "layer1", wk.SEGMENTATION_CATEGORY, num_channels=1, largest_segment_id=1000000000,
         data_format="wkw",
     )
-    seg_layer.add_mag("1", chunk_shape=wk.Vec3Int.full(8), shard_shape=wk.Vec3Int.full(128)).write(
+    seg_layer.add_mag("1", **SMALL_SHARDS).write(
         absolute_offset=(10, 20, 30), data=random_uint8((128, 128, 256)), allow_resize=True
     )
-    seg_layer.add_mag("2", chunk_shape=wk.Vec3Int.full(8), shard_shape=wk.Vec3Int.full(128)).write(
+    seg_layer.add_mag("2", **SMALL_SHARDS).write(
         absolute_offset=(10, 20, 30), data=random_uint8((64, 64, 128), seed=2), allow_resize=True
     )
-    color_layer = origin_ds.add_layer("layer2", wk.COLOR_CATEGORY, num_channels=3, data_format="wkw")
-    color_layer.add_mag("1", chunk_shape=wk.Vec3Int.full(8), shard_shape=wk.Vec3Int.full(128)).write(
+    color_layer = origin_ds.add_layer(
+        "layer2", wk.COLOR_CATEGORY, num_channels=3, data_format="wkw"
+    )
+    color_layer.add_mag("1", **SMALL_SHARDS).write(
         absolute_offset=(10, 20, 30), data=random_uint8((3, 128, 128, 256), seed=3),
         allow_resize=True,
     )
-    color_layer.add_mag("2", chunk_shape=wk.Vec3Int.full(8), shard_shape=wk.Vec3Int.full(128)).write(
+    color_layer.add_mag("2", **SMALL_SHARDS).write(
         absolute_offset=(10, 20, 30), data=random_uint8((3, 64, 64, 128), seed=4),
         allow_resize=True,
     )

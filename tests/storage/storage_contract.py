@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import os
 import pickle
-from typing import TYPE_CHECKING, Any, ClassVar
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -19,9 +25,6 @@ from wkdist.storage import (
     detect_data_format,
     open_array,
 )
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 SHAPE = Vec3Int(128, 128, 64)
 DTYPES = ("uint8", "uint16", "uint32", "uint64", "float32", "int8")
@@ -48,6 +51,41 @@ def stored_files(path: Path) -> set[str]:
         for name in files:
             names.add(os.path.relpath(os.path.join(root, name), path))
     return names - {"header.wkw", "zarr.json", ".zarray"}
+
+
+def assert_kill_leaves_whole_shard(array: StorageArray, seconds: float = 0.5) -> None:
+    """SIGKILL a process that rewrites shard 0 with two random patterns in turn.
+
+    Afterwards the shard must hold exactly one of the patterns: never a torn file.
+    """
+    shard = array.spec.shard_shape
+    shape = (1, *shard)
+    script = textwrap.dedent(
+        f"""
+        from tests.storage.storage_contract import random_data
+        from wkdist.storage import open_array
+        array = open_array({str(array.path)!r}, {array.data_format.value!r})
+        patterns = [random_data({shape}, seed=seed) for seed in (1, 2)]
+        array.write((0, 0, 0), patterns[0])
+        print("ready", flush=True)
+        for i in range(10**9):
+            array.write((0, 0, 0), patterns[i % 2])
+        """
+    )
+    root = str(Path(__file__).parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env)
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+        time.sleep(seconds)
+    finally:
+        process.kill()
+        process.wait()
+    result = array.read(BoundingBox((0, 0, 0), shard))
+    assert any(np.array_equal(result, random_data(shape, seed=seed)) for seed in (1, 2))
+    # a killed writer may leave hidden temporary files, but never another shard
+    assert array.list_written_shards() == [BoundingBox((0, 0, 0), shard)]
 
 
 class StorageContract:
@@ -88,6 +126,18 @@ class StorageContract:
         else:
             grid = self.shard_shape
             assert array.shape == SHAPE.ceildiv(grid) * grid
+
+    def test_recreated_array_is_reopened(self, tmp_path):
+        first = self.make(tmp_path, "uint8")
+        first.write((0, 0, 0), random_data((1, 4, 4, 4)))
+        shutil.rmtree(first.path)
+        second = self.make(tmp_path, "int8", 2)
+        assert open_array(second.path, self.data_format).spec == self.spec("int8", 2)
+        assert (
+            not open_array(second.path, self.data_format)
+            .read(BoundingBox((0, 0, 0), (4, 4, 4)))
+            .any()
+        )
 
     def test_create_over_existing_raises(self, tmp_path):
         array = self.make(tmp_path)
@@ -246,8 +296,9 @@ class StorageContract:
             assert array.shape is None
             return
         grid = self.shard_shape
-        array.resize(SHAPE + (0, 0, 100))
-        grown = (SHAPE + (0, 0, 100)).ceildiv(grid) * grid
+        taller = SHAPE.with_z(SHAPE.z + 100)
+        array.resize(taller)
+        grown = taller.ceildiv(grid) * grid
         assert array.shape == grown
         assert open_array(array.path, self.data_format).shape == grown
         data = random_data((1, 4, 4, 4))

@@ -35,17 +35,28 @@ def test_spec_normalises_its_fields():
     assert spec.chunks_per_shard == Vec3Int(2, 2, 1)
     assert spec.compressed
     assert not ArraySpec("wkw", np.uint8, 1, (32,) * 3, (32,) * 3, None).compressed
-    assert spec == ArraySpec(DataFormat.ZARR3, np.dtype("uint16"), 2, (32,) * 3, (64, 64, 32), "zstd")
+    assert spec == ArraySpec(
+        DataFormat.ZARR3, np.dtype("uint16"), 2, (32,) * 3, (64, 64, 32), "zstd"
+    )
 
 
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
         (("zarr3", "uint8", 0, (32,) * 3, (32,) * 3, None), "num_channels must be"),
-        (("zarr3", "uint8", 1, (0, 32, 32), (32,) * 3, None), r"chunk_shape must be positive; got \(0, 32, 32\)"),
-        (("zarr3", "uint8", 1, (32,) * 3, (48, 32, 32), None), r"shard_shape=\(48, 32, 32\) must be a multiple"),
+        (
+            ("zarr3", "uint8", 1, (0, 32, 32), (32,) * 3, None),
+            r"chunk_shape must be positive; got \(0, 32, 32\)",
+        ),
+        (
+            ("zarr3", "uint8", 1, (32,) * 3, (48, 32, 32), None),
+            r"shard_shape=\(48, 32, 32\) must be a multiple",
+        ),
         (("zarr", "uint8", 1, (32,) * 3, (64,) * 3, None), "must equal chunk_shape.*Zarr v2"),
-        (("wkw", "uint8", 1, (32, 32, 16), (64,) * 3, None), r"chunk_shape must be a cube.*\(32, 32, 16\)"),
+        (
+            ("wkw", "uint8", 1, (32, 32, 16), (64,) * 3, None),
+            r"chunk_shape must be a cube.*\(32, 32, 16\)",
+        ),
         (("wkw", "uint8", 1, (24,) * 3, (48,) * 3, None), "power of two"),
         (("n5", "uint8", 1, (32,) * 3, (32,) * 3, None), "'n5' is not a valid DataFormat"),
     ],
@@ -58,8 +69,14 @@ def test_spec_rejects_impossible_layouts(fields, message):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        (("zarr3", "uint8", 1, (24,) * 3, (48,) * 3, None), r"chunk_shape must be powers of two; got \(24, 24, 24\)"),
-        (("zarr3", "uint8", 1, (32,) * 3, (32,) * 3, "lz4"), r"compression='lz4' cannot be written as zarr3"),
+        (
+            ("zarr3", "uint8", 1, (24,) * 3, (48,) * 3, None),
+            r"chunk_shape must be powers of two; got \(24, 24, 24\)",
+        ),
+        (
+            ("zarr3", "uint8", 1, (32,) * 3, (32,) * 3, "lz4"),
+            r"compression='lz4' cannot be written as zarr3",
+        ),
         (("zarr", "uint8", 1, (32,) * 3, (32,) * 3, "blosc"), "expected one of"),
         (("wkw", "uint8", 1, (32,) * 3, (32,) * 3, "zstd"), r"\(None, 'lz4', 'lz4hc'\)"),
     ],
@@ -99,3 +116,15 @@ def test_detect_data_format(tmp_path, fmt):
 def test_detect_ignores_zarr3_groups(tmp_path):
     (tmp_path / "zarr.json").write_text('{"zarr_format": 3, "node_type": "group"}')
     assert detect_data_format(tmp_path) is None
+
+
+@pytest.mark.parametrize("existing", list(DataFormat))
+@pytest.mark.parametrize("new", list(DataFormat))
+def test_create_over_any_array_raises(tmp_path, existing, new):
+    create_array(
+        tmp_path / "1", ArraySpec(existing, "uint8", 1, (32,) * 3, (32,) * 3, None), (1, 1, 1)
+    )
+    with pytest.raises(FileExistsError, match="exists already"):
+        create_array(
+            tmp_path / "1", ArraySpec(new, "uint8", 1, (32,) * 3, (32,) * 3, None), (1, 1, 1)
+        )

@@ -14,7 +14,7 @@ import zarr
 
 from tests.storage.storage_contract import random_data
 from wkdist.geometry import BoundingBox, Vec3Int
-from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
+from wkdist.storage import ArraySpec, create_array, open_array
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,8 +10,12 @@ import textwrap
 import numpy as np
 import pytest
 import tensorstore as ts
-from tests.storage.storage_contract import StorageContract, random_data
 
+from tests.storage.storage_contract import (
+    StorageContract,
+    assert_kill_leaves_whole_shard,
+    random_data,
+)
 from wkdist.geometry import BoundingBox, Vec3Int
 from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
 
@@ -87,7 +91,9 @@ def test_zarr3_without_shards_has_no_sharding_codec(tmp_path):
     assert metadata["shape"] == [1, 64, 64, 64]
 
 
-@pytest.mark.parametrize(("compression", "compressor"), [("zstd", {"id": "zstd", "level": 5}), (None, None)])
+@pytest.mark.parametrize(
+    ("compression", "compressor"), [("zstd", {"id": "zstd", "level": 5}), (None, None)]
+)
 def test_zarr2_metadata(tmp_path, compression, compressor):
     spec = ArraySpec(DataFormat.ZARR, "uint32", 2, (32,) * 3, (32,) * 3, compression)
     array = create_array(tmp_path / "1", spec, (33, 1, 64))
@@ -154,8 +160,20 @@ def test_zarr3_foreign_axis_order_and_rank(tmp_path):
     xyz = data.transpose(2, 1, 0)[None]
     np.testing.assert_array_equal(array.read(BoundingBox((0, 0, 0), (10, 20, 30))), xyz)
     array.write((1, 2, 3), np.full((1, 2, 2, 2), 7, np.uint16))
-    assert (ts.open({"driver": "zarr3", "kvstore": {"driver": "file", "path": str(tmp_path / "1")}}).result()[3:5, 2:4, 1:3].read().result() == 7).all()
+    assert (
+        ts.open({"driver": "zarr3", "kvstore": {"driver": "file", "path": str(tmp_path / "1")}})
+        .result()[3:5, 2:4, 1:3]
+        .read()
+        .result()
+        == 7
+    ).all()
     assert BoundingBox((8, 16, 24), (8, 8, 8)) in array.list_written_shards()
+
+
+def test_killed_writer_leaves_old_or_new_shard(tmp_path):
+    """tensorstore replaces shard files by rename: verify it under SIGKILL."""
+    spec = ArraySpec(DataFormat.ZARR3, "uint8", 1, (32,) * 3, (256,) * 3, "zstd")
+    assert_kill_leaves_whole_shard(create_array(tmp_path / "1", spec, (256, 256, 256)))
 
 
 def test_group_is_not_an_array(tmp_path):

@@ -14,9 +14,10 @@ same shard: block borders lie on the target's shard grid.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dask.array as da
 import dask.config
@@ -77,10 +78,8 @@ def write_block(
 def finalize_write(target: WriteTarget, boxes: list[BoundingBox]) -> BoundingBox:
     """Merge the written boxes into the layer's box in the properties file (once,
     locked, atomic) and return the union of what was written."""
-    union = boxes[0]
-    for box in boxes[1:]:
-        union = union.extended_by(box)
-    if target.dataset_path is not None:
+    union = functools.reduce(BoundingBox.extended_by, boxes, BoundingBox.empty())
+    if target.dataset_path is not None and not union.is_empty():
         merge_bounding_boxes(target.dataset_path, target.layer_name, [union])
     return union
 
@@ -155,22 +154,42 @@ def plan_write(
     chunks = ((spec.num_channels,), *grid_chunks(box_in_mag, block))
     if data.chunks != chunks:
         data = data.rechunk(chunks)
+    offsets = [np.cumsum((0, *c[:-1])) for c in chunks[1:]]
+    tasks = [
+        (
+            write_block,
+            target,
+            box_in_mag.topleft + Vec3Int(int(ox), int(oy), int(oz)),
+            (data.name, 0, i, j, k),
+            box_mag1,
+        )
+        for i, ox in enumerate(offsets[0])
+        for j, oy in enumerate(offsets[1])
+        for k, oz in enumerate(offsets[2])
+    ]
     token = tokenize(data.name, target, box_mag1)
+    return assemble_plan(token, target, box_in_mag.bottomright, tasks, dependencies=[data])
+
+
+def assemble_plan(
+    token: str,
+    target: WriteTarget,
+    needed_shape: Vec3Int,
+    tasks: list[tuple[Any, ...]],
+    dependencies: list[Any],
+) -> Delayed:
+    """The plan's graph: a presize task, the write ``tasks`` (each gets the presize
+    key appended as its last argument, and returns a Mag(1) box), and one
+    finalization task over all of them."""
     presize_key = (f"wkdist-presize-{token}",)
     write_name = f"wkdist-write-{token}"
     finalize_key = (f"wkdist-finalize-{token}",)
-    offsets = [np.cumsum((0, *c[:-1])) for c in chunks[1:]]
-    graph: dict[object, object] = {
-        presize_key: (presize_target, target, box_in_mag.bottomright),
-    }
+    graph: dict[object, object] = {presize_key: (presize_target, target, needed_shape)}
     write_keys = []
-    for i, ox in enumerate(offsets[0]):
-        for j, oy in enumerate(offsets[1]):
-            for k, oz in enumerate(offsets[2]):
-                key = (write_name, i, j, k)
-                topleft = box_in_mag.topleft + Vec3Int(int(ox), int(oy), int(oz))
-                graph[key] = (write_block, target, topleft, (data.name, 0, i, j, k), box_mag1, presize_key)
-                write_keys.append(key)
+    for index, task in enumerate(tasks):
+        key = (write_name, index)
+        graph[key] = (*task, presize_key)
+        write_keys.append(key)
     graph[finalize_key] = (finalize_write, target, write_keys)
-    hlg = HighLevelGraph.from_collections(finalize_key[0], graph, dependencies=[data])
+    hlg = HighLevelGraph.from_collections(finalize_key[0], graph, dependencies=dependencies)
     return Delayed(finalize_key, hlg, layer=finalize_key[0])

@@ -36,6 +36,7 @@ from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+    from concurrent.futures import Executor
 
     from numpy.typing import DTypeLike
 
@@ -176,6 +177,7 @@ class Dataset:
         self._layers: dict[str, Layer] = {}
         self._loaded: tuple[tuple[int, int, int], DatasetProperties] | None = None
         self._properties  # noqa: B018 - load now, so a broken file fails here
+        self._saved_stamp = self._file_stamp()
 
     @classmethod
     def open(cls, dataset_path: str | os.PathLike[str], read_only: bool = False) -> Dataset:
@@ -237,9 +239,22 @@ class Dataset:
     def _update_properties(self, change: Callable[[DatasetProperties], DatasetProperties]) -> None:
         """Apply ``change`` to the properties on disk (locked, atomic) and keep the result."""
         self._ensure_writable()
+        if self._file_stamp() != self._saved_stamp:
+            warnings.warn(
+                f"[WARNING] {PROPERTIES_FILE_NAME} of {self!r} was changed by another writer "
+                "since this Dataset last saved it; the change is applied to the file's current "
+                "content, so nothing is lost, but other Dataset objects may be outdated.",
+                UserWarning,
+                stacklevel=3,
+            )
         updated = update_properties(self._path, change)
-        self._loaded = (self._file_stamp(), updated)
+        self._saved_stamp = self._file_stamp()
+        self._loaded = (self._saved_stamp, updated)
         write_zarr_group_metadata(self._path, updated)
+
+    def _note_own_change(self) -> None:
+        """Accept the current file as this Dataset's own (after a job it ran itself)."""
+        self._saved_stamp = self._file_stamp()
 
     @property
     def path(self) -> Path:
@@ -395,8 +410,8 @@ class Dataset:
         per_channel = _parse_dtype(dtype if dtype is not None else dtype_per_channel)
         if per_channel.name not in _ALLOWED_DTYPES[category]:
             raise InvalidArgumentError(
-                f"dtype {per_channel.name!r} is not supported for {category} layers; "
-                f"supported: {', '.join(_ALLOWED_DTYPES[category])}"
+                f"Cannot add {category} layer {layer_name!r} with dtype {per_channel.name}. "
+                f"Supported dtypes are: {', '.join(_ALLOWED_DTYPES[category])}"
             )
         channels = 1 if num_channels is None else num_channels
         if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
@@ -453,6 +468,11 @@ class Dataset:
                 raise InvalidArgumentError(
                     f"layer {layer_name!r} exists with {layer.num_channels} channels, "
                     f"not {channels}"
+                )
+            dtype = kwargs.get("dtype", kwargs.get("dtype_per_channel"))
+            if dtype is not None and _parse_dtype(dtype) != layer.dtype:
+                raise InvalidArgumentError(
+                    f"layer {layer_name!r} exists with dtype {layer.dtype}, not {np.dtype(dtype)}"
                 )
             return layer
         return self.add_layer(layer_name, category, **kwargs)
@@ -519,7 +539,9 @@ class Dataset:
         )
         new_props = dataclasses.replace(foreign._properties, name=new_name, mags=mags)
         self._update_properties(lambda props: props.with_layer(new_props))
-        return self.get_layer(new_name)
+        layer = self.get_layer(new_name)
+        layer._read_only = True  # its files belong to the other dataset
+        return layer
 
     def copy_dataset(
         self,
@@ -532,31 +554,53 @@ class Dataset:
         data_format: str | DataFormat | None = None,
         compress: bool | str | None = None,
         exists_ok: bool = False,
-        layers_to_ignore: Iterable[str] | None = None,
+        executor: Executor | None = None,
         voxel_size_with_unit: VoxelSize | None = None,
+        layers_to_ignore: Iterable[str] | None = None,
         exist_ok: bool | None = None,
+        progress: bool | None = None,
     ) -> Dataset:
         """Copy every layer into a new dataset, optionally re-chunked, re-sharded,
-        (de)compressed or converted.
+        (de)compressed or converted, in parallel.
 
-        ``None`` keeps each source mag's own chunk shape, shard shape, format and
-        compression (a sharded source written as Zarr v2 gets shard = chunk).
-        Unchanged mags are copied file by file; others shard by shard, reading
-        only shards that exist in the source.
+        Parameters
+        ----------
+        new_dataset_path
+            Where the copy goes (must not exist unless ``exists_ok``).
+        voxel_size, voxel_size_with_unit
+            Override the voxel size (default: this dataset's).
+        chunk_shape, shard_shape, chunks_per_shard
+            Target layout in each mag's voxels. ``None`` keeps each source mag's
+            own; a sharded source copied to Zarr v2 gets shard = chunk.
+        data_format
+            Convert every layer to ``"wkw"``, ``"zarr"`` or ``"zarr3"`` (default: keep).
+        compress
+            ``None`` keeps each mag's compression on/off; ``True``/``False``/codec name.
+        exists_ok, exist_ok
+            Copy into an existing dataset (its voxel size must match).
+        executor
+            ``None``: the active dask scheduler; or a ``cluster_tools`` executor.
+        layers_to_ignore
+            Names of layers not to copy.
+        progress
+            Show a progress bar (default: when stderr is a terminal).
+
+        Mags whose layout does not change are copied file by file. Otherwise
+        each target shard is one unit of work, and only shards that hold data in
+        the source are read and written.
         """
-        from wkdist.jobs.copy import copy_layer_into
+        from wkdist.jobs.copy import add_layer_copy
+        from wkdist.run import run_plans
 
         new_size = _voxel_size(voxel_size, voxel_size_with_unit, None) or self.voxel_size_with_unit
-        target = Dataset(
-            new_dataset_path,
-            voxel_size_with_unit=new_size,
-            exist_ok=exists_ok if exist_ok is None else exist_ok,
-        )
+        replace = exists_ok if exist_ok is None else exist_ok
+        target = Dataset(new_dataset_path, voxel_size_with_unit=new_size, exist_ok=replace)
         ignored = set(layers_to_ignore or ())
-        for layer in self.layers.values():
-            if layer.name in ignored:
-                continue
-            copy_layer_into(
+        plans = [
+            plan
+            for layer in self.layers.values()
+            if layer.name not in ignored
+            for plan in add_layer_copy(
                 layer,
                 target,
                 chunk_shape=chunk_shape,
@@ -564,13 +608,66 @@ class Dataset:
                 chunks_per_shard=chunks_per_shard,
                 data_format=data_format,
                 compress=compress,
+                replace_existing=replace,
             )
+        ]
+        run_plans(plans, executor=executor, progress=progress)
+        target._note_own_change()
         if self.default_view_configuration is not None:
             target.default_view_configuration = self.default_view_configuration
         return target
 
+    def add_layer_as_copy(
+        self,
+        foreign_layer: str | os.PathLike[str] | Layer,
+        new_layer_name: str | None = None,
+        *,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        chunks_per_shard: Vec3IntLike | int | None = None,
+        data_format: str | DataFormat | None = None,
+        compress: bool | str | None = None,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> Layer:
+        """Copy a layer of another dataset (all mags) into this one; arguments as
+        in :meth:`copy_dataset`."""
+        from wkdist.jobs.copy import add_layer_copy
+        from wkdist.run import run_plans
+
+        self._ensure_writable()
+        source = _as_layer(foreign_layer)
+        plans = add_layer_copy(
+            source,
+            self,
+            new_layer_name=new_layer_name,
+            chunk_shape=chunk_shape,
+            shard_shape=shard_shape,
+            chunks_per_shard=chunks_per_shard,
+            data_format=data_format,
+            compress=compress,
+        )
+        run_plans(plans, executor=executor, progress=progress)
+        self._note_own_change()
+        return self.get_layer(source.name if new_layer_name is None else new_layer_name)
+
+    def add_copy_layer(
+        self,
+        foreign_layer: str | os.PathLike[str] | Layer,
+        new_layer_name: str | None = None,
+        **kwargs: Any,
+    ) -> Layer:
+        """Older name of :meth:`add_layer_as_copy`."""
+        return self.add_layer_as_copy(foreign_layer, new_layer_name, **kwargs)
+
+
+# Element-class spellings of float types, accepted as dtypes like the reference does.
+_FLOAT_NAMES = {"float": np.dtype("float32"), "double": np.dtype("float64")}
+
 
 def _parse_dtype(dtype: DTypeLike | None) -> np.dtype:
+    if isinstance(dtype, str) and dtype in _FLOAT_NAMES:
+        return _FLOAT_NAMES[dtype]
     try:
         return np.dtype("uint8" if dtype is None else dtype)
     except TypeError as error:

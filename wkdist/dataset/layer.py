@@ -13,13 +13,14 @@ import numpy as np
 from wkdist.dataset.layer_categories import SEGMENTATION_CATEGORY
 from wkdist.dataset.layout import choose_chunk_and_shard_shape, compression_for
 from wkdist.dataset.mag_view import MagView
-from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
+from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag
 from wkdist.properties import MagProperties, dtype_from_element_class
 from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from concurrent.futures import Executor
 
     from wkdist.dataset.dataset import Dataset
     from wkdist.dataset.layer_categories import LayerCategoryType
@@ -57,10 +58,14 @@ class Layer:
     ``datasource-properties.json`` at once.
     """
 
-    def __init__(self, dataset: Dataset, name: str) -> None:
+    def __init__(self, dataset: Dataset, name: str, *, read_only: bool = False) -> None:
         self._dataset = dataset
         self._name = name
+        self._read_only = read_only
         self._mag_views: dict[Mag, MagView] = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_reopen_layer, (self._dataset, self._name))
 
     # -------------------------------------------------------------- metadata
     @property
@@ -152,8 +157,13 @@ class Layer:
 
     @property
     def read_only(self) -> bool:
-        """Whether the layer refuses changes."""
-        return self._dataset.read_only
+        """Whether the layer refuses changes (read-only dataset, or a layer linked
+        in with :meth:`Dataset.add_symlink_layer`)."""
+        return self._read_only or self._dataset.read_only
+
+    def _ensure_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"{self!r} is read-only; its changes would not be saved")
 
     @property
     def default_view_configuration(self) -> Mapping[str, Any] | None:
@@ -175,7 +185,7 @@ class Layer:
 
     @bounding_box.setter
     def bounding_box(self, box: BoundingBox) -> None:
-        self._dataset._ensure_writable()
+        self._ensure_writable()
         if not isinstance(box, BoundingBox):
             raise InvalidArgumentError(f"bounding_box must be a BoundingBox; got {box!r}")
         if not box.topleft.is_positive():
@@ -269,7 +279,7 @@ class Layer:
         AlreadyExistsError
             If the mag exists already.
         """
-        self._dataset._ensure_writable()
+        self._ensure_writable()
         mag = Mag(mag)
         if mag in self.mags:
             raise AlreadyExistsError(
@@ -315,7 +325,7 @@ class Layer:
 
     def add_mag_for_existing_files(self, mag: MagLike) -> MagView:
         """Register a mag whose files already lie in the layer's directory."""
-        self._dataset._ensure_writable()
+        self._ensure_writable()
         mag = Mag(mag)
         if mag in self.mags:
             raise AlreadyExistsError(f"mag {mag.to_layer_name()} exists already in {self!r}")
@@ -326,6 +336,49 @@ class Layer:
         self._register_mag(mag, mag_path, array.spec)
         return self.get_mag(mag)
 
+    def add_mag_as_copy(
+        self,
+        foreign_mag_view: MagView,
+        *,
+        extend_layer_bounding_box: bool = True,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        chunks_per_shard: Vec3IntLike | int | None = None,
+        compress: bool | str | None = None,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> MagView:
+        """Copy a mag of another layer (same dtype and channels) into this layer.
+
+        ``None`` keeps the source's chunk shape, shard shape and compression.
+        With ``extend_layer_bounding_box`` this layer's box grows to hold the
+        source layer's box first.
+        """
+        from wkdist.jobs.copy import add_mag_copy
+        from wkdist.run import run_plans
+
+        self._dataset._ensure_writable()
+        source = foreign_mag_view
+        if (source.info.dtype, source.info.num_channels) != (self.dtype, self.num_channels):
+            raise InvalidArgumentError(
+                f"cannot copy {source!r} ({source.info.num_channels} × {source.info.dtype}) into "
+                f"{self!r} ({self.num_channels} × {self.dtype})"
+            )
+        if extend_layer_bounding_box:
+            self.bounding_box = self.bounding_box.extended_by(source.layer.bounding_box)
+        plan = add_mag_copy(
+            self,
+            source,
+            chunk_shape=chunk_shape,
+            shard_shape=shard_shape,
+            chunks_per_shard=chunks_per_shard,
+            compress=compress,
+        )
+        if plan is not None:
+            run_plans([plan], executor=executor, progress=progress)
+            self._dataset._note_own_change()
+        return self.get_mag(source.mag)
+
     def get_or_add_mag(
         self,
         mag: MagLike,
@@ -335,10 +388,30 @@ class Layer:
         chunks_per_shard: Vec3IntLike | int | None = None,
         compress: bool | str | None = None,
     ) -> MagView:
-        """Return mag ``mag``, creating it (with the given layout) if it does not exist."""
+        """Return mag ``mag``, creating it (with the given layout) if it does not exist.
+
+        Raises if the mag exists with another chunk shape, shard shape or compression.
+        """
         mag = Mag(mag)
         if mag in self.mags:
-            return self.get_mag(mag)
+            existing = self.get_mag(mag)
+            spec = existing.info
+            wanted_chunk, wanted_shard = choose_chunk_and_shard_shape(
+                data_format=self.data_format,
+                chunk_shape=spec.chunk_shape if chunk_shape is None else chunk_shape,
+                shard_shape=spec.shard_shape if shard_shape is None else shard_shape,
+                chunks_per_shard=chunks_per_shard if shard_shape is None else None,
+            )
+            if (wanted_chunk, wanted_shard) != (spec.chunk_shape, spec.shard_shape) or (
+                compress is not None and bool(compress) != spec.compressed
+            ):
+                raise InvalidArgumentError(
+                    f"mag {mag.to_layer_name()} of layer {self._name!r} exists with chunk_shape "
+                    f"{tuple(spec.chunk_shape)}, shard_shape {tuple(spec.shard_shape)}, "
+                    f"compressed={spec.compressed}; asked for {tuple(wanted_chunk)}, "
+                    f"{tuple(wanted_shard)}, compress={compress}"
+                )
+            return existing
         return self.add_mag(
             mag,
             chunk_shape=chunk_shape,
@@ -349,7 +422,7 @@ class Layer:
 
     def delete_mag(self, mag: MagLike) -> None:
         """Remove mag ``mag`` from the properties and delete its files."""
-        self._dataset._ensure_writable()
+        self._ensure_writable()
         mag_view = self.get_mag(mag)
         path, foreign = mag_view.path, mag_view.is_foreign
         name = self._name
@@ -387,6 +460,10 @@ class SegmentationLayer(Layer):
         for view in mag_view.get_views_on_disk(read_only=True):
             largest = max(largest, int(view.read().max()))
         self.largest_segment_id = largest or None
+
+
+def _reopen_layer(dataset: Dataset, name: str) -> Layer:
+    return dataset.get_layer(name)
 
 
 def _renamed_mag_path(path: str | None, old_name: str, new_name: str) -> str | None:

@@ -45,6 +45,16 @@ class MagView(View):
         return self._layer
 
     @property
+    def path(self) -> Path:
+        """The mag's directory (follows renames of the layer)."""
+        return self._layer._mag_path(self._mag)
+
+    @property
+    def read_only(self) -> bool:
+        """Whether writes are refused (read-only dataset or linked layer)."""
+        return self._layer.read_only
+
+    @property
     def name(self) -> str:
         """The mag's directory name, e.g. ``"1"`` or ``"2-2-1"``."""
         return self._mag.to_layer_name()
@@ -127,27 +137,31 @@ class MagView(View):
         outside = not self.bounding_box.contains_bbox(box)
         if outside and allow_resize is False:
             raise InvalidArgumentError(
-                f"The box to write {box} does not fit in the box {self._layer.bounding_box} "
-                f"of layer {self._layer.name!r}; pass allow_resize=True or set "
-                "layer.bounding_box first"
+                f"The box to write {box} does not fit in the layer's bounding box "
+                f"{self._layer.bounding_box} (layer {self._layer.name!r}); pass "
+                "allow_resize=True or set layer.bounding_box first"
             )
         # A dask plan grows the array in its first task and the box in its last.
-        if not is_dask_collection(data):
-            layer_box = self._layer.bounding_box
-            grown = layer_box.extended_by(box) if outside else layer_box
-            if not allow_unaligned:
-                self._check_shard_alignment(box, grown.align_with_mag(self._mag, ceil=True))
-            if outside and grow_properties:
-                self._layer.bounding_box = grown
-            elif outside:
-                self._grow_array_to(box)
+        if is_dask_collection(data):
+            result = self._write_box(data, box, compute=compute, update_properties=grow_properties)
+            if compute:
+                self._layer.dataset._note_own_change()
+            return result
+        layer_box = self._layer.bounding_box
+        grown = layer_box.extended_by(box) if outside else layer_box
+        if not allow_unaligned:
+            self._check_shard_alignment(box, grown.align_with_mag(self._mag, ceil=True))
+        if outside and grow_properties:
+            self._layer.bounding_box = grown
+        elif outside:
+            self._grow_array_to(box)
         return self._write_box(data, box, compute=compute, update_properties=grow_properties)
 
     def _write_target(self, *, update_properties: bool) -> WriteTarget:
         from wkdist.dask_bridge.write import WriteTarget
 
         return WriteTarget(
-            self._path,
+            self.path,
             self._data_format,
             self._mag,
             self._layer.dataset.path if update_properties else None,

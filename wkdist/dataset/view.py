@@ -96,7 +96,7 @@ class View:
 
     @property
     def _array(self) -> StorageArray:
-        return open_array(self._path, self._data_format)
+        return open_array(self.path, self._data_format)
 
     def get_dtype(self) -> np.dtype:
         """The per-channel dtype of the voxels."""
@@ -108,7 +108,7 @@ class View:
         return self.info.num_channels
 
     def __repr__(self) -> str:
-        return f"View({str(self._path)!r}, bounding_box={self.bounding_box})"
+        return f"View({str(self.path)!r}, bounding_box={self.bounding_box})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
@@ -337,7 +337,7 @@ class View:
             return
         message = (
             f"The box to write {box_in_mag} (in mag {self._mag.to_layer_name()} voxels) "
-            f"is not aligned with the shard shape {tuple(spec.shard_shape)} of {self._path}. "
+            f"is not aligned with the shard shape {tuple(spec.shard_shape)} of {self.path}. "
             "Write whole shards (BoundingBox.align_with_mag(shard_shape, ceil=True), clipped "
             "to the layer's box), or pass allow_unaligned=True and make sure no other "
             "writer touches the same shards at the same time."
@@ -348,7 +348,7 @@ class View:
         raise InvalidArgumentError(message)
 
     def _ensure_writable(self) -> None:
-        if self._read_only:
+        if self.read_only:
             raise ReadOnlyError(f"{self!r} is read-only; open it writable to write")
 
     # ------------------------------------------------------------------ dask
@@ -369,7 +369,7 @@ class View:
         from wkdist.dask_bridge.write import WriteTarget
 
         del update_properties
-        return WriteTarget(self._path, self._data_format, self._mag, None, "")
+        return WriteTarget(self.path, self._data_format, self._mag, None, "")
 
     def _write_box(
         self,
@@ -392,6 +392,36 @@ class View:
             return None
         self._array.write(box.in_mag(self._mag).topleft, data)
         return None
+
+    def _warn_if_unaligned_view(self, box: BoundingBox) -> None:
+        """Writable views that do not cover whole shards are unsafe to write in parallel."""
+        shard = self.info.shard_shape
+        box_in_mag = box.in_mag(self._mag)
+        whole = box_in_mag.align_with_mag(shard, ceil=True).intersected_with(
+            self.bounding_box.in_mag(self._mag), dont_assert=True
+        )
+        if whole != box_in_mag:
+            warnings.warn(
+                f"[WARNING] get_view() was called without shard alignment: the box "
+                f"{box_in_mag} (mag {self._mag.to_layer_name()} voxels) is not aligned with "
+                f"the shard shape {tuple(shard)}. Use such views only sequentially; "
+                "parallel writes through them may lose data.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def content_is_equal(self, other: View) -> bool:
+        """Whether ``other`` holds the same voxels (same box size), compared shard by shard."""
+        if self.bounding_box.size != other.bounding_box.size:
+            return False
+        shard_mag1 = self.info.shard_shape * self._mag.to_vec3_int()
+        for box in self.bounding_box.chunk(shard_mag1, shard_mag1):
+            other_box = box.offset(other.bounding_box.topleft - self.bounding_box.topleft)
+            if not np.array_equal(
+                self.read(absolute_bounding_box=box), other.read(absolute_bounding_box=other_box)
+            ):
+                return False
+        return True
 
     # -------------------------------------------------------------- sub-views
     def get_view(
@@ -418,14 +448,20 @@ class View:
             absolute_bounding_box=absolute_bounding_box,
             offset=offset,
         )
-        read_only = self._read_only if read_only is None else read_only
-        if not read_only and not self.bounding_box.contains_bbox(box):
+        if self.read_only and read_only is False:
             raise InvalidArgumentError(
-                f"The box of the new view {box} is not inside this view's box "
-                f"{self.bounding_box}; only read-only views may reach beyond it"
+                f"cannot get a writable view of the read-only {self!r}"
             )
+        read_only = self.read_only if read_only is None else read_only
+        if not read_only:
+            if not self.bounding_box.contains_bbox(box):
+                raise InvalidArgumentError(
+                    f"The box of the new view {box} is not inside this view's box "
+                    f"{self.bounding_box}; only read-only views may reach beyond it"
+                )
+            self._warn_if_unaligned_view(box)
         return View(
-            self._path,
+            self.path,
             data_format=self._data_format,
             mag=self._mag,
             bounding_box=box,

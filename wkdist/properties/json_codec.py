@@ -45,6 +45,8 @@ _LAYER_KEYS = frozenset({
     "elementClass", "largestSegmentId", "mappings", "attachments", "defaultViewConfiguration",
     "coordinateTransformations", "additionalAxes",
 })  # fmt: skip
+DEFAULT_AXIS_ORDER = {"c": 0, "x": 1, "y": 2, "z": 3}
+SUPPORTED_VERSIONS = (1,)
 _MAG_KEYS = frozenset({"path", "cubeLength", "axisOrder", "channelIndex"})
 _BOX_KEYS = frozenset({"topLeft", "width", "height", "depth"})
 # WEBKNOSSOS keeps these in boundingBox only while the layer has no mags
@@ -107,7 +109,7 @@ def parse_properties(data: object, *, source: str = "<dict>") -> DatasetProperti
             id=copy.deepcopy(r.json_object(r.required(root, "id", "", "a JSON object"), "id")),
             scale=_parse_scale(r, r.required(root, "scale", "", "the voxel size")),
             data_layers=layers,
-            version=r.integer(root.get("version", 1), "version"),
+            version=_supported_version(r, root.get("version", 1)),
             default_view_configuration=r.optional_object(root, "defaultViewConfiguration", ""),
             extras=_unknown(root, _TOP_KEYS),
         )
@@ -220,7 +222,9 @@ def _parse_mag(r: JsonReader, raw: object, path: str, mag_key: str) -> MagProper
     except InvalidArgumentError:
         r.fail(join_path(path, mag_key), mag_value, expected)
     mag_path = entry.get("path")
-    axis_order = entry.get("axisOrder")
+    # Files from before webknossos 3.2.3 have no axisOrder; the reference reads
+    # them as the default c, x, y, z and writes that back.
+    axis_order = entry.get("axisOrder", DEFAULT_AXIS_ORDER)
     if axis_order is not None:
         for axis, index in r.json_object(axis_order, join_path(path, "axisOrder")).items():
             r.integer(index, join_path(join_path(path, "axisOrder"), axis), 0)
@@ -392,3 +396,10 @@ def _serialize_mag(mag: MagProperties, layer_name: str) -> dict[str, Any]:
     if mag.channel_index:
         out["channelIndex"] = mag.channel_index
     return _with_extras(out, mag.extras, f"mag {mag.mag} of layer {layer_name!r}")
+
+
+def _supported_version(r: JsonReader, value: object) -> int:
+    version = r.integer(value, "version")
+    if version not in SUPPORTED_VERSIONS:
+        r.fail("version", value, f"one of the supported versions {list(SUPPORTED_VERSIONS)}")
+    return version

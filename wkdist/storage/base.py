@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,15 +28,12 @@ if TYPE_CHECKING:
     from wkdist.geometry import Vec3IntLike
 
 
-class DataFormat(str, Enum):
+class DataFormat(StrEnum):
     """On-disk formats; the values are those of ``dataFormat`` in ``datasource-properties.json``."""
 
     WKW = "wkw"
     ZARR = "zarr"
     ZARR3 = "zarr3"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 # Codecs each format can create; opened foreign arrays may report others.
@@ -45,6 +42,10 @@ CREATABLE_COMPRESSIONS: dict[DataFormat, tuple[str | None, ...]] = {
     DataFormat.ZARR: (None, "zstd"),
     DataFormat.ZARR3: (None, "zstd"),
 }
+
+
+# Metadata files of all formats: an array of any format blocks creating another.
+METADATA_FILE_NAMES = ("header.wkw", ".zarray", "zarr.json")
 
 
 def _is_power_of_two(value: int) -> bool:
@@ -129,6 +130,16 @@ class ArraySpec:
         return self.compression is not None
 
     @property
+    def compression_mode(self) -> bool:
+        """Same as :attr:`compressed` (the name webknossos' ``ArrayInfo`` uses)."""
+        return self.compressed
+
+    @property
+    def voxel_type(self) -> np.dtype:
+        """Same as :attr:`dtype` (the name webknossos' ``ArrayInfo`` uses)."""
+        return self.dtype
+
+    @property
     def chunks_per_shard(self) -> Vec3Int:
         """Chunks per shard along x, y and z."""
         return self.shard_shape // self.chunk_shape
@@ -154,19 +165,21 @@ class ArraySpec:
             )
 
 
-def file_signature(path: Path) -> tuple[int, int, int]:
-    """Identity of a file's current content: inode, size and mtime.
+def read_metadata(path: Path) -> bytes:
+    """The bytes of a metadata file.
 
-    Metadata files are replaced by rename, so a change in any field means the
-    cached view of the array must be refreshed.
+    An open array compares them with the bytes it was opened from to notice
+    that another process resized (or replaced) it; comparing content rather
+    than inode and mtime stays exact when a file is deleted and recreated
+    within the file system's timestamp resolution.
 
     Raises
     ------
     FileNotFoundError
         If the file does not exist.
     """
-    stat = os.stat(path)
-    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with open(path, "rb") as file:
+        return file.read()
 
 
 class StorageArray(ABC):
@@ -187,10 +200,10 @@ class StorageArray(ABC):
     path: Path
     spec: ArraySpec
 
-    def __init__(self, path: Path, spec: ArraySpec, signature: tuple[int, int, int]) -> None:
+    def __init__(self, path: Path, spec: ArraySpec, metadata: bytes) -> None:
         self.path = path
         self.spec = spec
-        self._signature = signature
+        self._metadata = metadata
 
     # ------------------------------------------------------------- life cycle
     @classmethod
@@ -210,7 +223,7 @@ class StorageArray(ABC):
         Raises
         ------
         FileExistsError
-            If an array exists at ``path`` already.
+            If an array (of any format) or a Zarr group exists at ``path`` already.
         InvalidArgumentError
             If the spec is of another format or not creatable, or the shape is negative.
         """
@@ -224,11 +237,12 @@ class StorageArray(ABC):
         extent = Vec3Int(shape)
         if not extent.is_positive():
             raise InvalidArgumentError(f"shape must not be negative; got {tuple(extent)}")
-        if (path / cls.metadata_file_name).exists():
-            raise FileExistsError(
-                f"cannot create a {cls.data_format.value} array at {path}: "
-                f"{cls.metadata_file_name} exists already"
-            )
+        for name in METADATA_FILE_NAMES:
+            if (path / name).exists():
+                raise FileExistsError(
+                    f"cannot create a {cls.data_format.value} array at {path}: "
+                    f"{name} exists already"
+                )
         cls._create(path, spec, extent)
         return cls.open(path)
 
@@ -244,16 +258,16 @@ class StorageArray(ABC):
         path = Path(path)
         metadata = path / cls.metadata_file_name
         try:
-            signature = file_signature(metadata)
+            content = read_metadata(metadata)
         except FileNotFoundError:
             raise FileNotFoundError(
                 f"no {cls.data_format.value} array at {path}: {metadata} does not exist"
             ) from None
         key = (cls, os.path.abspath(path))
         cached = cls._open_cache.get(key)
-        if cached is not None and cached._signature == signature:
+        if cached is not None and cached._metadata == content:
             return cached  # type: ignore[return-value]
-        array = cls._open(path, signature)
+        array = cls._open(path, content)
         cls._open_cache[key] = array
         return array
 
@@ -264,8 +278,8 @@ class StorageArray(ABC):
 
     @classmethod
     @abstractmethod
-    def _open(cls, path: Path, signature: tuple[int, int, int]) -> Self:
-        """Read the metadata and build an instance."""
+    def _open(cls, path: Path, metadata: bytes) -> Self:
+        """Build an instance from the bytes of the metadata file."""
 
     # ------------------------------------------------------------------ shape
     @property
@@ -340,7 +354,7 @@ class StorageArray(ABC):
         shard = self.spec.shard_shape
         return BoundingBox(Vec3Int(index) * shard, shard)
 
-    def zarr_array(self) -> zarr.Array:
+    def zarr_array(self) -> zarr.Array[Any]:
         """A ``zarr.Array`` handle on this array (Zarr formats only)."""
         raise NotImplementedError(
             f"zarr_array() needs a Zarr array; {self.path} is {self.data_format.value}"

@@ -48,10 +48,10 @@ class WkwArray(StorageArray):
         self,
         path: Path,
         spec: ArraySpec,
-        signature: tuple[int, int, int],
+        metadata: bytes,
         dataset: wkw.Dataset,
     ) -> None:
-        super().__init__(path, spec, signature)
+        super().__init__(path, spec, metadata)
         self._dataset = dataset
 
     @classmethod
@@ -73,7 +73,7 @@ class WkwArray(StorageArray):
         wkw.Dataset.create(str(path), header).close()
 
     @classmethod
-    def _open(cls, path: Path, signature: tuple[int, int, int]) -> Self:
+    def _open(cls, path: Path, metadata: bytes) -> Self:
         dataset = wkw.Dataset.open(str(path))
         header = dataset.header
         spec = ArraySpec(
@@ -84,7 +84,7 @@ class WkwArray(StorageArray):
             shard_shape=Vec3Int.full(header.block_len * header.file_len),
             compression=_COMPRESSIONS[header.block_type],
         )
-        return cls(path, spec, signature, dataset)
+        return cls(path, spec, metadata, dataset)
 
     def __del__(self) -> None:
         dataset = getattr(self, "_dataset", None)

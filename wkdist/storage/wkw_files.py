@@ -16,6 +16,7 @@ single-call encode.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import uuid
@@ -107,13 +108,13 @@ def read_box(dataset: wkw.Dataset, box: BoundingBox, out: np.ndarray) -> None:
         slab = box.with_bounds_z(lo, hi - lo)
         _read_slab(dataset, slab, out[..., lo - z0 : hi - z0])
 
-    _run_all(read_one, list(zip(cuts[:-1], cuts[1:], strict=True)))
+    _run_all(read_one, list(itertools.pairwise(cuts)))
 
 
 # --------------------------------------------------------------------- writing
 @contextmanager
 def _temporary_dataset(root: Path, header: wkw.Header) -> Iterator[wkw.Dataset]:
-    """A WKW dataset in a hidden directory inside ``root`` (same file system), removed after."""
+    """A WKW dataset in a hidden directory inside ``root``, removed afterwards."""
     tmp = root / f".wkdist-tmp-{uuid.uuid4().hex}"
     dataset = wkw.Dataset.create(str(tmp), header)
     try:
@@ -133,19 +134,54 @@ def _replace_durably(source: Path, target: Path) -> None:
     os.replace(source, target)
 
 
-def _write_file_atomically(target: Path, parts: Sequence[bytes | memoryview]) -> None:
+def _join_atomically(target: Path, octant_files: Sequence[Path], header: wkw.Header) -> None:
+    """Write the compressed file made of eight octant files to ``target`` (temp + rename).
+
+    The new jump table is the octants' tables rebased; the block payloads are
+    copied by the kernel (``sendfile``), not through Python.
+    """
+    blocks_per_octant = (header.file_len // 2) ** 3
+    table_size = 8 * blocks_per_octant
+    data_offset = HEADER_SIZE + 8 * table_size
+    first_header = b""
+    ends, ranges, position = [], [], data_offset
+    for path in octant_files:
+        with path.open("rb") as file:
+            head = file.read(HEADER_SIZE + table_size)
+        first_header = first_header or head[:HEADER_SIZE]
+        start = int.from_bytes(head[8:16], "little")
+        jumps = np.frombuffer(head, "<u8", count=blocks_per_octant, offset=HEADER_SIZE)
+        ends.append(jumps.astype(np.int64) - start + position)
+        ranges.append((start, int(jumps[-1]) - start))
+        position += int(jumps[-1]) - start
+    new_header = bytearray(first_header)
+    new_header[4] = (header.file_len.bit_length() - 1) << 4 | (header.block_len.bit_length() - 1)
+    new_header[8:16] = data_offset.to_bytes(8, "little")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
     try:
-        with partial.open("wb") as file:
-            for part in parts:
-                file.write(part)
-            file.flush()
-            os.fsync(file.fileno())
+        with partial.open("wb") as out:
+            out.write(new_header)
+            out.write(np.concatenate(ends).astype("<u8").tobytes())
+            out.flush()
+            for path, (start, length) in zip(octant_files, ranges, strict=True):
+                with path.open("rb") as source:
+                    _copy_range(source.fileno(), out.fileno(), start, length)
+            os.fsync(out.fileno())
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def _copy_range(source: int, target: int, offset: int, length: int) -> None:
+    """Append ``length`` bytes of ``source`` from ``offset`` to ``target`` (at its position)."""
+    while length > 0:
+        sent = os.sendfile(target, source, offset, length)
+        if sent == 0:
+            raise OSError(f"unexpected end of file while copying {length} more bytes")
+        offset += sent
+        length -= sent
 
 
 def _header_with_file_len(header: wkw.Header, file_len: int) -> wkw.Header:
@@ -156,29 +192,6 @@ def _header_with_file_len(header: wkw.Header, file_len: int) -> wkw.Header:
         file_len=file_len,
         block_type=header.block_type,
     )
-
-
-def _join_octants(octant_files: Sequence[bytes], header: wkw.Header) -> list[bytes | memoryview]:
-    """Header, jump table and payloads of the file made of eight octant files (Morton order)."""
-    compressed = header.block_type != wkw.Header.BLOCK_TYPE_RAW
-    blocks_per_octant = (header.file_len // 2) ** 3
-    data_offset = HEADER_SIZE + (8 * 8 * blocks_per_octant if compressed else 0)
-    ends, payloads, position = [], [], data_offset
-    for content in octant_files:
-        start = int.from_bytes(content[8:16], "little")
-        if compressed:
-            jumps = np.frombuffer(content, "<u8", count=blocks_per_octant, offset=HEADER_SIZE)
-            stop = int(jumps[-1])
-            ends.append(jumps.astype(np.int64) - start + position)
-        else:
-            stop = len(content)
-        payloads.append(memoryview(content)[start:stop])
-        position += stop - start
-    new_header = bytearray(octant_files[0][:HEADER_SIZE])
-    new_header[4] = (header.file_len.bit_length() - 1) << 4 | (header.block_len.bit_length() - 1)
-    new_header[8:16] = data_offset.to_bytes(8, "little")
-    table = [np.concatenate(ends).astype("<u8").tobytes()] if compressed else []
-    return [bytes(new_header), *table, *payloads]
 
 
 def write_whole_shards(
@@ -243,16 +256,18 @@ def _write_split(
             if not any(nonzero[8 * number : 8 * number + 8]):
                 target.unlink(missing_ok=True)
                 continue
-            files = [shard_path(tmp_root, index * 2 + octant).read_bytes() for octant in octants]
-            _write_file_atomically(target, _join_octants(files, header))
+            files = [shard_path(tmp_root, index * 2 + octant) for octant in octants]
+            _join_atomically(target, files, header)
 
 
 def list_shard_indices(root: Path) -> list[Vec3Int]:
     """Shard indices of the files ``z{Z}/y{Y}/x{X}.wkw`` present under ``root``."""
-    indices = []
+    indices: list[Vec3Int] = []
     for z_name, z in _numbered(root, "z", ""):
         for y_name, y in _numbered(root / z_name, "y", ""):
-            indices.extend(Vec3Int(x, y, z) for _, x in _numbered(root / z_name / y_name, "x", ".wkw"))
+            indices.extend(
+                Vec3Int(x, y, z) for _, x in _numbered(root / z_name / y_name, "x", ".wkw")
+            )
     return sorted(indices, key=lambda index: (index.z, index.y, index.x))
 
 

@@ -18,14 +18,14 @@ import functools
 import json
 import os
 from abc import abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import tensorstore as ts
 
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
-from wkdist.storage.base import DataFormat, StorageArray, file_signature
+from wkdist.storage.base import DataFormat, StorageArray, read_metadata
 from wkdist.storage.zarr_meta import (
     ZarrLayout,
     round_up,
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
     from wkdist.geometry import Vec3IntLike
     from wkdist.storage.base import ArraySpec
+
 
 @functools.cache
 def tensorstore_context() -> ts.Context:
@@ -74,14 +75,14 @@ class _TensorStoreArray(StorageArray):
         self,
         path: Path,
         layout: ZarrLayout,
-        signature: tuple[int, int, int],
+        metadata: bytes,
         store: ts.TensorStore,
     ) -> None:
-        super().__init__(path, layout.spec, signature)
+        super().__init__(path, layout.spec, metadata)
         self._layout = layout
-        # (metadata signature, (c, x, y, z) view): replaced as a whole, so
-        # threads never see a torn state.
-        self._state = (signature, store)
+        # (metadata bytes, (c, x, y, z) view): replaced as a whole, so threads
+        # never see a torn state.
+        self._state = (metadata, store)
 
     # ------------------------------------------------------------ metadata
     @staticmethod
@@ -97,15 +98,18 @@ class _TensorStoreArray(StorageArray):
     @classmethod
     def _create(cls, path: Path, spec: ArraySpec, shape: Vec3Int) -> None:
         ts.open(
-            {"driver": cls._driver, "kvstore": _kvstore(path), "metadata": cls._metadata_for(spec, shape)},
+            {
+                "driver": cls._driver,
+                "kvstore": _kvstore(path),
+                "metadata": cls._metadata_for(spec, shape),
+            },
             create=True,
             context=tensorstore_context(),
         ).result()
 
     @classmethod
-    def _load(cls, path: Path) -> tuple[ZarrLayout, ts.TensorStore]:
-        metadata = json.loads((path / cls.metadata_file_name).read_bytes())
-        layout = cls._layout_of(metadata, str(path))
+    def _load(cls, path: Path, metadata: bytes) -> tuple[ZarrLayout, ts.TensorStore]:
+        layout = cls._layout_of(json.loads(metadata), str(path))
         store = ts.open(
             {"driver": cls._driver, "kvstore": _kvstore(path)},
             open=True,
@@ -120,18 +124,18 @@ class _TensorStoreArray(StorageArray):
         return layout, store
 
     @classmethod
-    def _open(cls, path: Path, signature: tuple[int, int, int]) -> Self:
-        layout, store = cls._load(path)
-        return cls(path, layout, signature, store)
+    def _open(cls, path: Path, metadata: bytes) -> Self:
+        layout, store = cls._load(path, metadata)
+        return cls(path, layout, metadata, store)
 
     def _store(self) -> ts.TensorStore:
         """The ``(c, x, y, z)`` tensorstore view, reopened if the metadata file changed."""
-        signature, store = self._state
-        current = file_signature(self.path / self.metadata_file_name)
-        if signature == current:
+        metadata, store = self._state
+        current = read_metadata(self.path / self.metadata_file_name)
+        if metadata == current:
             return store
-        layout, store = self._load(self.path)
-        self._layout, self.spec = layout, layout.spec
+        layout, store = self._load(self.path, current)
+        self._layout, self.spec, self._metadata = layout, layout.spec, current
         self._state = (current, store)
         return store
 
@@ -203,11 +207,11 @@ class _TensorStoreArray(StorageArray):
         ordered = sorted(indices, key=lambda index: (index.z, index.y, index.x))  # type: ignore[union-attr]
         return [self.shard_box(index) for index in ordered]  # type: ignore[arg-type]
 
-    def zarr_array(self) -> zarr.Array:
+    def zarr_array(self) -> zarr.Array[Any]:
         """A ``zarr.Array`` handle (zarr-python, read-write) on this array."""
         import zarr
 
-        zarr_format = 3 if self.data_format == DataFormat.ZARR3 else 2
+        zarr_format: Literal[2, 3] = 3 if self.data_format == DataFormat.ZARR3 else 2
         return zarr.open_array(store=str(self.path), mode="r+", zarr_format=zarr_format)
 
 

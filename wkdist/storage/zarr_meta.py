@@ -117,9 +117,9 @@ def zarr2_metadata(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- reading
-def _axis_positions(names: Sequence[str | None] | None, rank: int, path: str) -> tuple[
-    int | None, int, int, int
-]:
+def _axis_positions(
+    names: Sequence[str | None] | None, rank: int, path: str
+) -> tuple[int | None, int, int, int]:
     labels = ["c" if n == "channel" else (n or "") for n in (names or [""] * rank)]
     if all(label == "" for label in labels):
         labels = list(AXES[4 - rank :]) if rank in (3, 4) else labels
@@ -143,7 +143,9 @@ def _codec_name(codec: str | dict[str, Any]) -> str:
 def zarr3_layout(metadata: dict[str, Any], path: str) -> ZarrLayout:
     """Layout of a ``zarr.json`` array document."""
     if metadata.get("node_type") != "array":
-        raise FileNotFoundError(f"{path}/zarr.json describes a {metadata.get('node_type')}, not an array")
+        raise FileNotFoundError(
+            f"{path}/zarr.json describes a {metadata.get('node_type')}, not an array"
+        )
     shape = metadata["shape"]
     positions = _axis_positions(metadata.get("dimension_names"), len(shape), path)
     shard = metadata["chunk_grid"]["configuration"]["chunk_shape"]
