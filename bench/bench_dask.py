@@ -392,7 +392,8 @@ def memory_one(out: Path, tile_file: Path, size: tuple[int, int, int], shard: in
     return {
         "seconds": seconds,
         "shard": tuple(shard_shape),
-        "batch": tuple(batch_shape(spec, box)),
+        # the block of a write task: the batch shape, clipped at the array's box
+        "batch": tuple(min(b, s) for b, s in zip(batch_shape(spec, box), size)),
         "baseline_hwm": max(w["hwm"] for w in before.values()),
         "peak_hwm": [w["hwm"] for w in after.values()],
         "peak_maxrss": [w["maxrss"] for w in after.values()],
@@ -410,7 +411,7 @@ def bench_memory(out: Path, tile_file: Path, sizes: list[tuple[int, int, int]],
         "threads_per_worker=1, processes=True) per row",
         f"wkdist.write.task-memory = {dask.config.get('wkdist.write.task-memory')}, "
         f"max-tasks = {dask.config.get('wkdist.write.max-tasks')}",
-        f"{'shards':<10} {'array (x,y,z)':<18} {'MiB':>6} {'batch':<16} {'idle':>5} "
+        f"{'shards':<13} {'array (x,y,z)':<15} {'MiB':>6} {'task block':<16} {'idle':>5} "
         f"{'peak w1':>8} {'peak w2':>8} {'maxrss':>7} {'MiB/s':>6} {'CPU s':>6}",
     ]
     summary = {}
@@ -423,7 +424,7 @@ def bench_memory(out: Path, tile_file: Path, sizes: list[tuple[int, int, int]],
             shard_label = f"{result['shard'][0]}³" + (" (dflt)" if shard is None else "")
             w1, w2 = sorted(result["peak_hwm"])
             lines.append(
-                f"{shard_label:<10} {'×'.join(map(str, size)):<18} {mib:6.0f} "
+                f"{shard_label:<13} {'×'.join(map(str, size)):<15} {mib:6.0f} "
                 f"{'×'.join(map(str, result['batch'])):<16} {result['baseline_hwm']:5.0f} "
                 f"{w1:8.0f} {w2:8.0f} {max(result['peak_maxrss']):7.0f} "
                 f"{mib / result['seconds']:6.1f} {result['cpu']:6.1f}"

@@ -379,6 +379,119 @@ class Layer:
             self._dataset._note_own_change()
         return self.get_mag(source.mag)
 
+    def downsample(
+        self,
+        *,
+        from_mag: MagLike | None = None,
+        coarsest_mag: MagLike | None = None,
+        interpolation_mode: str = "default",
+        compress: bool | str = True,
+        sampling_mode: str = "anisotropic",
+        align_with_other_layers: bool = True,
+        force_sampling_scheme: bool = False,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> list[Mag]:
+        """Compute coarser mags from ``from_mag`` (default: the finest) up to ``coarsest_mag``.
+
+        Parameters
+        ----------
+        from_mag
+            The existing mag to start from.
+        coarsest_mag
+            The last mag to create (default: about 100 voxels per slice edge, at least 4).
+        interpolation_mode : {"default", "median", "mode", "nearest", "max", "min", "mean", "bilinear", "bicubic"}
+            ``"default"`` is ``"mode"`` for segmentation and ``"median"`` for color,
+            with the reference's exact rounding and tie rules. ``"mean"`` is wkdist's
+            addition (never a default).
+        compress
+            Compression of the new mags.
+        sampling_mode : {"anisotropic", "isotropic", "constant_z"}
+            ``"anisotropic"`` (default; ``"auto"`` too) halves the resolution of the
+            finest physical axes first, as the voxel size asks; ``"isotropic"``
+            doubles every axis; ``"constant_z"`` keeps z (forced for a one-slice layer).
+        align_with_other_layers
+            Reuse the mags other layers have where their largest factor matches.
+        force_sampling_scheme
+            Allow mags whose largest factor repeats another mag's.
+        executor
+            ``None``: the active dask scheduler; or a ``cluster_tools`` executor.
+
+        At the layer's border, source voxels outside the layer's box are not read:
+        the valid data is mirror-padded into them. Each new mag is a barrier.
+
+        Returns
+        -------
+        list[Mag]
+            The mags created, finest first.
+        """
+        from wkdist.jobs.downsample import downsample_layer
+
+        self._ensure_writable()
+        return downsample_layer(
+            self,
+            from_mag=from_mag,
+            coarsest_mag=coarsest_mag,
+            interpolation_mode=interpolation_mode,
+            compress=compress,
+            sampling_mode=sampling_mode,
+            align_with_other_layers=align_with_other_layers,
+            force_sampling_scheme=force_sampling_scheme,
+            executor=executor,
+            progress=progress,
+        )
+
+    def downsample_mag(
+        self,
+        from_mag: MagLike,
+        target_mag: MagLike,
+        *,
+        interpolation_mode: str = "default",
+        compress: bool | str = True,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> MagView:
+        """Compute mag ``target_mag`` from ``from_mag`` (one step; see :meth:`downsample`)."""
+        from wkdist.jobs.downsample import plan_downsample_mag
+        from wkdist.run import run_plans
+
+        self._ensure_writable()
+        source = self.get_mag(from_mag)
+        target = self.get_or_add_mag(target_mag, compress=compress)
+        run_plans(
+            [plan_downsample_mag(source, target, interpolation_mode)],
+            executor=executor,
+            progress=progress,
+        )
+        return target
+
+    def upsample(
+        self,
+        from_mag: MagLike,
+        finest_mag: MagLike = 1,
+        *,
+        compress: bool | str = True,
+        sampling_mode: str = "anisotropic",
+        align_with_other_layers: bool = True,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> list[Mag]:
+        """Compute finer mags from ``from_mag`` down to ``finest_mag`` by repeating
+        voxels (nearest); the ladder is the downsampling ladder walked backwards."""
+        from wkdist.jobs.downsample import upsample_layer
+
+        self._ensure_writable()
+        return upsample_layer(
+            self,
+            from_mag=from_mag,
+            finest_mag=finest_mag,
+            compress=compress,
+            sampling_mode=sampling_mode,
+            align_with_other_layers=align_with_other_layers,
+            executor=executor,
+            progress=progress,
+        )
+
     def get_or_add_mag(
         self,
         mag: MagLike,

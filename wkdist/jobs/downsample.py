@@ -1,0 +1,237 @@
+"""Downsampling and upsampling jobs over whole layers.
+
+Each target mag is one fused shard job (:mod:`wkdist.dask_bridge.shard_jobs`):
+a task per batch of target shards; for each shard it reads the source region
+piece by piece (pieces of :func:`downsample_buffer_shape`, as webknossos does),
+reduces it with the chosen kernel and writes the shard once. Mags are computed
+one after the other, each from the one before (a barrier per mag). Target
+shards whose source region holds no shard file are not planned at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
+from wkdist.errors import InvalidArgumentError
+from wkdist.geometry import BoundingBox, Mag, Vec3Int
+from wkdist.jobs.downsampling.kernels import parse_interpolation_mode, upsample_cxyz
+from wkdist.jobs.downsampling.region import downsample_buffer_shape, downsample_region
+from wkdist.storage import DataFormat, open_array
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from concurrent.futures import Executor
+    from pathlib import Path
+
+    from wkdist.dask_bridge.shard_jobs import ShardJobPlan
+    from wkdist.dataset.layer import Layer
+    from wkdist.dataset.mag_view import MagView
+    from wkdist.geometry import MagLike
+
+
+@dataclass(frozen=True)
+class DownsampleShard:
+    """Shard producer: one target box from the source mag, piece by piece."""
+
+    source_path: Path
+    source_format: DataFormat
+    valid_source_box: BoundingBox  # the layer box aligned to the source mag, source voxels
+    factors: Vec3Int
+    mode: str
+    buffer_shape: Vec3Int
+
+    def __call__(self, box: BoundingBox) -> np.ndarray:
+        source = open_array(self.source_path, self.source_format)
+        return downsample_region(
+            source.read,
+            self.valid_source_box,
+            box,
+            self.factors,
+            self.mode,
+            buffer_shape=self.buffer_shape,
+        )
+
+
+@dataclass(frozen=True)
+class UpsampleShard:
+    """Shard producer: one target box from a coarser source mag (nearest)."""
+
+    source_path: Path
+    source_format: DataFormat
+    factors: Vec3Int
+
+    def __call__(self, box: BoundingBox) -> np.ndarray:
+        source_box = BoundingBox.from_points(
+            [box.topleft // self.factors, -(-box.bottomright // self.factors)]
+        )
+        data = upsample_cxyz(
+            open_array(self.source_path, self.source_format).read(source_box), self.factors
+        )
+        start = box.topleft - source_box.topleft * self.factors
+        stop = start + box.size
+        return data[:, start.x : stop.x, start.y : stop.y, start.z : stop.z]
+
+
+def mag_factors(source: Mag, target: Mag) -> Vec3Int:
+    """``target / source`` per axis; raises unless every factor is a whole number."""
+    src, tgt = source.to_vec3_int(), target.to_vec3_int()
+    if tgt % src != Vec3Int.zeros():
+        raise InvalidArgumentError(
+            f"mag {target.to_layer_name()} is not a multiple of mag {source.to_layer_name()}"
+        )
+    return tgt // src
+
+
+def _target_shards(
+    source: MagView, target_box: BoundingBox, shard: Vec3Int, factors: Vec3Int
+) -> Iterator[BoundingBox]:
+    """Target shards (target voxels, clipped to ``target_box``) whose source region
+    overlaps a source shard file."""
+    seen: set[BoundingBox] = set()
+    for written in source._array.list_written_shards():
+        in_target = BoundingBox.from_points(
+            [written.topleft // factors, -(-written.bottomright // factors)]
+        ).intersected_with(target_box, dont_assert=True)
+        if in_target.is_empty():
+            continue
+        for box in in_target.align_with_mag(shard, ceil=True).chunk(shard, shard):
+            box = box.intersected_with(target_box, dont_assert=True)
+            if not box.is_empty() and box not in seen:
+                seen.add(box)
+                yield box
+
+
+def plan_downsample_mag(source: MagView, target: MagView, interpolation_mode: str) -> ShardJobPlan:
+    """Plan computing ``target`` from ``source`` (a finer mag of the same layer)."""
+    layer = source.layer
+    factors = mag_factors(source.mag, target.mag)
+    mode = parse_interpolation_mode(interpolation_mode, layer.category)
+    spec = target.info
+    target_box = layer.bounding_box.align_with_mag(target.mag, ceil=True).in_mag(target.mag)
+    producer = DownsampleShard(
+        source.path,
+        source.data_format,
+        layer.bounding_box.align_with_mag(source.mag, ceil=True).in_mag(source.mag),
+        factors,
+        mode,
+        downsample_buffer_shape(factors, spec.shard_shape),
+    )
+    return plan_shard_jobs(
+        producer,
+        target._write_target(update_properties=False),
+        _target_shards(source, target_box, spec.shard_shape, factors),
+        needed_shape=target_box.bottomright,
+        clip_mag1=layer.bounding_box,
+    )
+
+
+def plan_upsample_mag(source: MagView, target: MagView) -> ShardJobPlan:
+    """Plan computing ``target`` from ``source`` (a coarser mag of the same layer)."""
+    layer = source.layer
+    factors = mag_factors(target.mag, source.mag)
+    spec = target.info
+    target_box = layer.bounding_box.align_with_mag(target.mag, ceil=True).in_mag(target.mag)
+    shards = (
+        box
+        for written in source._array.list_written_shards()
+        for box in BoundingBox.from_points(
+            [written.topleft * factors, written.bottomright * factors]
+        )
+        .intersected_with(target_box, dont_assert=True)
+        .align_with_mag(spec.shard_shape, ceil=True)
+        .chunk(spec.shard_shape, spec.shard_shape)
+    )
+    clipped = dict.fromkeys(
+        box.intersected_with(target_box, dont_assert=True) for box in shards
+    )
+    return plan_shard_jobs(
+        UpsampleShard(source.path, source.data_format, factors),
+        target._write_target(update_properties=False),
+        (box for box in clipped if not box.is_empty()),
+        needed_shape=target_box.bottomright,
+        clip_mag1=layer.bounding_box,
+    )
+
+
+def _other_layers_mags(layer: Layer, align_with_other_layers: bool) -> list[Mag]:
+    if not align_with_other_layers:
+        return []
+    return [
+        mag
+        for other in layer.dataset.layers.values()
+        if other.name != layer.name
+        for mag in other.mags
+    ]
+
+
+def downsample_layer(
+    layer: Layer,
+    *,
+    from_mag: MagLike | None = None,
+    coarsest_mag: MagLike | None = None,
+    interpolation_mode: str = "default",
+    compress: bool | str = True,
+    sampling_mode: str = "anisotropic",
+    align_with_other_layers: bool = True,
+    force_sampling_scheme: bool = False,
+    executor: Executor | None = None,
+    progress: bool | None = None,
+) -> list[Mag]:
+    """Create the coarser mags of ``layer`` one after the other; return them.
+
+    See :meth:`wkdist.dataset.layer.Layer.downsample` for the parameters.
+    """
+    from wkdist.jobs.downsampling.ladder import default_coarsest_mag, sampling_ladder
+    from wkdist.run import run_plans
+
+    source = layer.get_finest_mag() if from_mag is None else layer.get_mag(from_mag)
+    coarsest = default_coarsest_mag(layer.bounding_box) if coarsest_mag is None else Mag(coarsest_mag)
+    ladder = sampling_ladder(
+        source.mag,
+        coarsest,
+        layer.dataset.voxel_size,
+        sampling_mode,
+        layer.bounding_box.size.z,
+        _other_layers_mags(layer, align_with_other_layers),
+        force_sampling_scheme=force_sampling_scheme,
+    )
+    for mag in ladder:
+        target = layer.get_or_add_mag(mag, compress=compress)
+        plan = plan_downsample_mag(source, target, interpolation_mode)
+        run_plans([plan], executor=executor, progress=progress)
+        source = target
+    return ladder
+
+
+def upsample_layer(
+    layer: Layer,
+    *,
+    from_mag: MagLike,
+    finest_mag: MagLike = 1,
+    compress: bool | str = True,
+    sampling_mode: str = "anisotropic",
+    align_with_other_layers: bool = True,
+    executor: Executor | None = None,
+    progress: bool | None = None,
+) -> list[Mag]:
+    """Create the finer mags of ``layer`` down to ``finest_mag`` (nearest); return them."""
+    from wkdist.jobs.downsampling.ladder import upsampling_ladder
+    from wkdist.run import run_plans
+
+    source = layer.get_mag(from_mag)
+    ladder = upsampling_ladder(
+        source.mag,
+        Mag(finest_mag),
+        layer.dataset.voxel_size,
+        sampling_mode,
+        _other_layers_mags(layer, align_with_other_layers),
+    )
+    for mag in ladder:
+        target = layer.get_or_add_mag(mag, compress=compress)
+        run_plans([plan_upsample_mag(source, target)], executor=executor, progress=progress)
+        source = target
+    return ladder
