@@ -275,7 +275,7 @@ def bench_read(paths: dict[str, str], digest: str, size: int, repeats: int) -> t
 
 # ------------------------------------------------------------ part 2: plan
 def bench_plan(out: Path, edge: int, shard: int) -> tuple[str, dict]:
-    """Plan a write of ``edge``³ voxels into a Zarr3 layer of ``shard``³ shards; compute nothing."""
+    """Plan writes of ``edge``³ voxels into Zarr3 layers of ``shard``³ shards; compute nothing."""
     import dask.array as da
     import numpy as np
 
@@ -287,55 +287,65 @@ def bench_plan(out: Path, edge: int, shard: int) -> tuple[str, dict]:
     ds = wkdist.Dataset(path, voxel_size=VOXEL_SIZE)
     box = wkdist.BoundingBox((0, 0, 0), (edge,) * 3)
 
-    def layer(name: str, shard_edge: int | None):
+    def mag(name: str, shard_edge: int | None, layer_box):
         added = ds.add_layer(name, "color", dtype_per_channel="uint8", data_format="zarr3",
-                             bounding_box=box)
+                             bounding_box=layer_box)
         return added.add_mag(1, chunk_shape=32, shard_shape=shard_edge)
 
-    target = layer("target", shard)
-    sources = {"source-default": layer("source-default", None),
-               f"source-{shard}": layer(f"source-{shard}", shard)}
-    inputs = [
-        ("da.zeros, chunks 512³", lambda: da.zeros((1, edge, edge, edge), dtype=np.uint8,
-                                                  chunks=(1, 512, 512, 512))),
-    ] + [
-        (f"{name}.to_dask() (shards {mag.info.shard_shape.x}³)", mag.to_dask)
-        for name, mag in sources.items()
-    ]
-    properties = path / "datasource-properties.json"
-    before = properties.read_bytes()
+    target = mag("target", shard, box)
+    empty_target = mag("target-empty-box", shard, None)
+    sources = [mag("source-default", None, box), mag(f"source-{shard}", shard, box)]
+
+    def zeros():
+        return da.zeros((1, edge, edge, edge), dtype=np.uint8, chunks=(1, 512, 512, 512))
+
+    cases = [("da.zeros, chunks 512³", zeros, target)] + [
+        (f"{source.layer.name}.to_dask(), {source.info.shard_shape.x}³ blocks",
+         source.to_dask, target)
+        for source in sources
+    ] + [("da.zeros -> layer with an empty box", zeros, empty_target)]
+    all_mags = [target, empty_target, *sources]
+    metadata = {p: p.read_bytes() for p in [path / "datasource-properties.json",
+                                            *(m.path / "zarr.json" for m in all_mags)]}
     batch = batch_shape(target.info, box)
     shards = (edge // shard) ** 3
     lines = [
         f"write plan of a {edge}³ uint8 array into Zarr3 ({shard}³ shards = {shards} shards, "
-        f"32³ chunks); batch of a write task: {tuple(batch)} = {batch.prod() / MIB:g} MiB",
-        f"{'input':<42} {'blocks':>7} {'plan s':>7} {'len(graph)':>10} {'write tasks':>11} "
-        f"{'pickle MiB':>10}",
+        f"32³ chunks); block of a write task: {tuple(batch)} = {batch.prod() / MIB:g} MiB",
+        "plan s = MagView.write(..., compute=False): first call / median of 3 more; "
+        "tasks = len(plan.dask)",
+        f"{'input':<40} {'blocks':>6} {'first s':>7} {'plan s':>6} {'tasks':>6} "
+        f"{'writes':>6} {'pickle MiB':>10}",
     ]
     summary = {}
-    for label, make in inputs:
-        array = make()
-        start = time.perf_counter()
-        plan = target.write(array, absolute_offset=(0, 0, 0), compute=False)
-        seconds = time.perf_counter() - start
+    for label, make, target_mag in cases:
+        times = []
+        for _ in range(4):
+            array = make()
+            start = time.perf_counter()
+            plan = target_mag.write(array, absolute_offset=(0, 0, 0), compute=False)
+            times.append(time.perf_counter() - start)
         graph = plan.__dask_graph__()
         tasks = len(plan.dask)
         writes = sum(1 for key in graph if isinstance(key, tuple)
                      and str(key[0]).startswith("wkdist-write-"))
         pickled = len(pickle.dumps(dict(graph))) / MIB
-        summary[label] = {"seconds": seconds, "tasks": tasks, "write_tasks": writes,
-                          "input_blocks": array.npartitions, "pickle_mib": pickled}
-        lines.append(f"{label:<42} {array.npartitions:7d} {seconds:7.2f} {tasks:10d} "
-                     f"{writes:11d} {pickled:10.2f}")
-    written = [p for mag in (target, *sources.values()) for p in _shard_files(mag.path)]
-    unchanged = properties.read_bytes() == before
+        median = statistics.median(times[1:])
+        summary[label] = {"first_seconds": times[0], "seconds": median, "tasks": tasks,
+                          "write_tasks": writes, "input_blocks": array.npartitions,
+                          "pickle_mib": pickled}
+        lines.append(f"{label:<40} {array.npartitions:6d} {times[0]:7.2f} {median:6.2f} "
+                     f"{tasks:6d} {writes:6d} {pickled:10.2f}")
+    written = [p for m in all_mags for p in _shard_files(m.path)]
+    changed = [p.relative_to(path) for p, content in metadata.items() if p.read_bytes() != content]
     lines.append(
-        f"files written by planning: {len(written)} shard files"
-        f"{' (BUG: ' + str(written[:3]) + ')' if written else ''}; datasource-properties.json "
-        f"{'unchanged' if unchanged else 'CHANGED (bug)'}"
+        f"after planning: {len(written)} shard files"
+        f"{' (BUG: ' + str(written[:3]) + ')' if written else ''}; metadata files changed: "
+        f"{[str(p) for p in changed] if changed else 'none'} "
+        "(datasource-properties.json and every zarr.json compared byte for byte)"
     )
     summary["shard_files_written"] = len(written)
-    summary["properties_unchanged"] = unchanged
+    summary["metadata_changed"] = [str(p) for p in changed]
     shutil.rmtree(path, ignore_errors=True)
     return "\n".join(lines), summary
 
@@ -354,9 +364,13 @@ def _em_block(zeros, tile_file: str, block_info=None):
     return np.asfortranarray(block[:x, :y, :z])[np.newaxis]
 
 
-def memory_one(out: Path, tile_file: Path, size: tuple[int, int, int], shard: int | None) -> dict:
-    """Write one EM-like array of ``size`` on a fresh LocalCluster; return the workers' memory."""
+def memory_one(out: Path, tile_file: Path, size: tuple[int, int, int], shard: int | None,
+               settings: dict[str, object]) -> dict:
+    """Write one EM-like array of ``size`` on a fresh LocalCluster; return the workers' memory.
+
+    ``settings`` (wkdist's dask.config keys) apply while the write is planned."""
     import dask.array as da
+    import dask.config
     import numpy as np
 
     wkdist = _import("wkdist")
@@ -376,61 +390,66 @@ def memory_one(out: Path, tile_file: Path, size: tuple[int, int, int], shard: in
     try:
         before = client.run(_memory_and_cpu)
         start = time.perf_counter()
-        mag.write(array, absolute_offset=(0, 0, 0))
+        with dask.config.set(settings):
+            block = batch_shape(spec, box)
+            plan = mag.write(array, absolute_offset=(0, 0, 0), compute=False)
+        plan.compute()
         seconds = time.perf_counter() - start
         after = client.run(_memory_and_cpu)
     finally:
         client.close()
         cluster.close()
     files = len(_shard_files(mag.path))
-    shard_shape = spec.shard_shape
-    expected = int(np.prod([-(-s // e) for s, e in zip(size, shard_shape)]))
+    expected = int(np.prod([-(-s // e) for s, e in zip(size, spec.shard_shape)]))
     if files != expected or layer.bounding_box != box:
-        raise RuntimeError(f"{size} shards {tuple(shard_shape)}: {files} shard files "
+        raise RuntimeError(f"{size} shards {tuple(spec.shard_shape)}: {files} shard files "
                            f"(expected {expected}), layer box {layer.bounding_box}")
     shutil.rmtree(path, ignore_errors=True)
     return {
         "seconds": seconds,
-        "shard": tuple(shard_shape),
+        "shard": tuple(spec.shard_shape),
         # the block of a write task: the batch shape, clipped at the array's box
-        "batch": tuple(min(b, s) for b, s in zip(batch_shape(spec, box), size)),
-        "baseline_hwm": max(w["hwm"] for w in before.values()),
+        "block": tuple(min(b, s) for b, s in zip(block, size)),
+        "idle_hwm": max(w["hwm"] for w in before.values()),
         "peak_hwm": [w["hwm"] for w in after.values()],
         "peak_maxrss": [w["maxrss"] for w in after.values()],
         "cpu": sum(after[w]["cpu"] - before[w]["cpu"] for w in after),
     }
 
 
-def bench_memory(out: Path, tile_file: Path, sizes: list[tuple[int, int, int]],
-                 shards: list[int | None]) -> tuple[str, dict]:
+def bench_memory(out: Path, tile_file: Path,
+                 cases: list[tuple[int | None, tuple[int, int, int], dict[str, object]]],
+                 ) -> tuple[str, dict]:
     import dask.config
 
     lines = [
-        "peak RSS per worker (VmHWM, MiB) after writing an EM-like uint8 dask array (input "
-        f"chunks {TILE}³) into Zarr3 zstd, 32³ chunks, on a fresh LocalCluster(n_workers=2, "
-        "threads_per_worker=1, processes=True) per row",
-        f"wkdist.write.task-memory = {dask.config.get('wkdist.write.task-memory')}, "
-        f"max-tasks = {dask.config.get('wkdist.write.max-tasks')}",
-        f"{'shards':<13} {'array (x,y,z)':<15} {'MiB':>6} {'task block':<16} {'idle':>5} "
-        f"{'peak w1':>8} {'peak w2':>8} {'maxrss':>7} {'MiB/s':>6} {'CPU s':>6}",
+        "peak RSS per worker after writing an EM-like uint8 dask array (input chunks "
+        f"{TILE}³, made per block) into Zarr3 zstd, 32³ chunks; a fresh "
+        "LocalCluster(n_workers=2, threads_per_worker=1, processes=True) per row",
+        "idle / peak w1 / peak w2 = VmHWM in MiB of the workers before the write and after it; "
+        "maxrss = max ru_maxrss after it (inherits the spawning process's RSS, see README)",
+        f"defaults: wkdist.write.task-memory = {dask.config.get('wkdist.write.task-memory')}, "
+        f"wkdist.write.max-tasks = {dask.config.get('wkdist.write.max-tasks')}",
+        f"{'shards':<13} {'array (x,y,z)':<15} {'MiB':>5} {'task block':<15} {'idle':>5} "
+        f"{'peak w1':>7} {'peak w2':>7} {'maxrss':>6} {'MiB/s':>5} {'CPU s':>5}  settings",
     ]
     summary = {}
-    for shard in shards:
-        for size in sizes:
-            result = memory_one(out, tile_file, size, shard)
-            mib = size[0] * size[1] * size[2] / MIB
-            key = f"{'default' if shard is None else shard}/{'x'.join(map(str, size))}"
-            summary[key] = result
-            shard_label = f"{result['shard'][0]}³" + (" (dflt)" if shard is None else "")
-            w1, w2 = sorted(result["peak_hwm"])
-            lines.append(
-                f"{shard_label:<13} {'×'.join(map(str, size)):<15} {mib:6.0f} "
-                f"{'×'.join(map(str, result['batch'])):<16} {result['baseline_hwm']:5.0f} "
-                f"{w1:8.0f} {w2:8.0f} {max(result['peak_maxrss']):7.0f} "
-                f"{mib / result['seconds']:6.1f} {result['cpu']:6.1f}"
-            )
-            print(f"  memory {key}: {w1:.0f}/{w2:.0f} MiB in {result['seconds']:.1f} s",
-                  flush=True)
+    for shard, size, settings in cases:
+        result = memory_one(out, tile_file, size, shard, settings)
+        mib = size[0] * size[1] * size[2] / MIB
+        shown = ", ".join(f"{k.rsplit('.', 1)[1]}={v}" for k, v in settings.items())
+        key = f"{'default' if shard is None else shard}/{'x'.join(map(str, size))}"
+        summary[key + (f"/{shown}" if shown else "")] = result
+        shard_label = f"{result['shard'][0]}³" + (" (dflt)" if shard is None else "")
+        w1, w2 = sorted(result["peak_hwm"])
+        lines.append(
+            f"{shard_label:<13} {'×'.join(map(str, size)):<15} {mib:5.0f} "
+            f"{'×'.join(map(str, result['block'])):<15} {result['idle_hwm']:5.0f} "
+            f"{w1:7.0f} {w2:7.0f} {max(result['peak_maxrss']):6.0f} "
+            f"{mib / result['seconds']:5.1f} {result['cpu']:5.1f}  {shown or '-'}"
+        )
+        print(f"  memory {key} {shown}: {w1:.0f}/{w2:.0f} MiB in {result['seconds']:.1f} s",
+              flush=True)
     return "\n".join(lines), summary
 
 
@@ -491,8 +510,15 @@ def main(argv: list[str] | None = None) -> None:
             if not tile_file.exists():
                 make_volume = make_volume or _shared_make_volume(args.shared_bench)
                 np.save(tile_file, np.asfortranarray(make_volume("em", (TILE,) * 3)))
-            table, results["memory"] = bench_memory(out, tile_file, memory_sizes,
-                                                    [None, 128, 256])
+            cases = [(shard, size, {}) for shard in (None, 128, 256) for size in memory_sizes]
+            # Fewer, larger tasks: the batch grows until task-memory stops it.
+            cases += [
+                (128, memory_sizes[1], {"wkdist.write.max-tasks": 8}),
+                (128, memory_sizes[1], {"wkdist.write.max-tasks": 8,
+                                        "wkdist.write.task-memory": "4MiB" if args.quick
+                                        else "16MiB"}),
+            ]
+            table, results["memory"] = bench_memory(out, tile_file, cases)
             report.append(
                 "== 3. worker memory of a distributed write ==\n" + table + "\n"
                 "A write task holds one batch (the shard shape, doubled along its shortest "

@@ -129,3 +129,18 @@ def test_open_reads_header(tmp_path):
     array = open_array(tmp_path / "1", DataFormat.WKW)
     assert isinstance(array, WkwArray)
     assert array.spec == ArraySpec(DataFormat.WKW, "int8", 4, (8,) * 3, (32,) * 3, "lz4hc")
+
+
+def test_large_zero_and_sparse_shards(tmp_path):
+    """Octant-encoded shards: all zeros deletes the file, a single voxel keeps it."""
+    spec = ArraySpec(DataFormat.WKW, "uint8", 1, (16,) * 3, (128,) * 3, "lz4")
+    array = create_array(tmp_path / "1", spec, (1, 1, 1))
+    shard = BoundingBox((128, 0, 0), (128, 128, 128))
+    array.write(shard.topleft, random_data((1, *shard.size)))
+    sparse = np.zeros((1, *shard.size), np.uint8)
+    sparse[0, 127, 127, 127] = 5
+    array.write(shard.topleft, sparse)
+    assert array.list_written_shards() == [shard]
+    np.testing.assert_array_equal(array.read(shard), sparse)
+    array.write(shard.topleft, np.zeros_like(sparse))
+    assert array.list_written_shards() == []

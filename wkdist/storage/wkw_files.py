@@ -240,17 +240,19 @@ def _write_split(
     half = edge // 2
     octants = [Vec3Int(o & 1, (o >> 1) & 1, o >> 2) for o in range(8)]
     with _temporary_dataset(root, _header_with_file_len(header, header.file_len // 2)) as tmp:
+        tmp_root = Path(tmp.root)
 
         def encode(job: tuple[Vec3Int, np.ndarray, Vec3Int]) -> bool:
             index, data, octant = job
             lo = octant * half
             part = data[:, lo.x : lo.x + half, lo.y : lo.y + half, lo.z : lo.z + half]
             tmp.write(tuple(index * edge + lo), np.asfortranarray(part))
-            return bool(part.any())
+            # Zeros compress ~250:1; only a small file needs the full scan.
+            size = shard_path(tmp_root, index * 2 + octant).stat().st_size
+            return size * 16 > part.nbytes or bool(part.any())
 
         jobs = [(index, data, octant) for index, data in shards for octant in octants]
         nonzero = _run_all(encode, jobs)
-        tmp_root = Path(tmp.root)
         for number, (index, _) in enumerate(shards):
             target = shard_path(root, index)
             if not any(nonzero[8 * number : 8 * number + 8]):

@@ -208,7 +208,7 @@ class _TensorStoreArray(StorageArray):
         return [self.shard_box(index) for index in ordered]  # type: ignore[arg-type]
 
     def zarr_array(self) -> zarr.Array[Any]:
-        """A ``zarr.Array`` handle (zarr-python, read-write) on this array."""
+        """A read-write ``zarr.Array`` (zarr-python) on this array, in its stored axis order."""
         import zarr
 
         zarr_format: Literal[2, 3] = 3 if self.data_format == DataFormat.ZARR3 else 2

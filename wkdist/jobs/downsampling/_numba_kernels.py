@@ -1,4 +1,4 @@
-"""numba kernels that reduce every ``fx × fy × fz`` block of a 3-D array to one voxel.
+"""numba kernels that reduce every ``fx x fy x fz`` block of a 3-D array to one voxel.
 
 Each kernel writes ``target[x, y, z]`` from the block
 ``source[fx*x : fx*(x+1), fy*y : fy*(y+1), fz*z : fz*(z+1)]``. ``source`` and
@@ -12,18 +12,32 @@ x, then z: element ``(dx, dy, dz)`` has rank ``dy + fy*dx + fx*fy*dz``.
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
 import numba
 import numpy as np
 
-_JIT = {"nopython": True, "nogil": True, "cache": True}
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+_F = TypeVar("_F", bound="Callable[..., Any]")
+
+
+def _jit(inline: bool = False) -> Callable[[_F], _F]:
+    """numba's nopython JIT (cached on disk, GIL released), typed for mypy."""
+    return cast(
+        "Callable[[_F], _F]",
+        numba.jit(nopython=True, nogil=True, cache=True, inline="always" if inline else "never"),
+    )
 
 
 # ---- median ------------------------------------------------------------------------------
 
 
-@numba.jit(**_JIT)
+@_jit()
 def median_2x2x1_int(source: np.ndarray, target: np.ndarray) -> None:
-    """Median of 2×2×1 integer blocks: the two middle values averaged in float64, truncated."""
+    """Median of 2x2x1 integer blocks: the two middle values averaged in float64, truncated."""
     for z in range(target.shape[2]):
         for y in range(target.shape[1]):
             for x in range(target.shape[0]):
@@ -39,19 +53,18 @@ def median_2x2x1_int(source: np.ndarray, target: np.ndarray) -> None:
                 target[x, y, z] = (np.float64(low) + np.float64(high)) / 2.0
 
 
-@numba.jit(**_JIT, inline="always")
-def _sort4(
-    a: np.generic, b: np.generic, c: np.generic, d: np.generic
-) -> tuple[np.generic, np.generic, np.generic, np.generic]:
+@_jit(inline=True)
+def _sort4(a: Any, b: Any, c: Any, d: Any) -> tuple[Any, Any, Any, Any]:
+    """The four scalars in ascending order (5 compare-exchanges)."""
     lo_ab, hi_ab = min(a, b), max(a, b)
     lo_cd, hi_cd = min(c, d), max(c, d)
     mid_1, mid_2 = max(lo_ab, lo_cd), min(hi_ab, hi_cd)
     return min(lo_ab, lo_cd), min(mid_1, mid_2), max(mid_1, mid_2), max(hi_ab, hi_cd)
 
 
-@numba.jit(**_JIT)
+@_jit()
 def median_2x2x2_int(source: np.ndarray, target: np.ndarray) -> None:
-    """Median of 2×2×2 integer blocks: the 4th and 5th smallest averaged in float64, truncated."""
+    """Median of 2x2x2 integer blocks: the 4th and 5th smallest averaged in float64, truncated."""
     for z in range(target.shape[2]):
         for y in range(target.shape[1]):
             for x in range(target.shape[0]):
@@ -74,7 +87,7 @@ def median_2x2x2_int(source: np.ndarray, target: np.ndarray) -> None:
                 target[x, y, z] = (np.float64(fourth) + np.float64(fifth)) / 2.0
 
 
-@numba.jit(**_JIT)
+@_jit()
 def _shell_sort(block: np.ndarray) -> None:
     # Compiles in a fraction of the time numba's ndarray.sort takes.
     gap = len(block) // 2
@@ -89,7 +102,7 @@ def _shell_sort(block: np.ndarray) -> None:
         gap //= 2
 
 
-@numba.jit(**_JIT)
+@_jit()
 def median_any(
     source: np.ndarray, target: np.ndarray, fx: int, fy: int, fz: int, average_in_dtype: bool
 ) -> None:
@@ -112,7 +125,7 @@ def median_any(
                         for dx in range(fx):
                             value = source[fx * x + dx, fy * y + dy, fz * z + dz]
                             block[i] = value
-                            if value != value:
+                            if math.isnan(value):
                                 nan_index = i
                             i += 1
                 if nan_index >= 0:
@@ -130,9 +143,9 @@ def median_any(
 # ---- mode --------------------------------------------------------------------------------
 
 
-@numba.jit(**_JIT)
+@_jit()
 def mode_2x2x1(source: np.ndarray, target: np.ndarray) -> None:
-    """Most frequent value of 2×2×1 blocks; ties go to the value seen first in block order."""
+    """Most frequent value of 2x2x1 blocks; ties go to the value seen first in block order."""
     for z in range(target.shape[2]):
         for y in range(target.shape[1]):
             for x in range(target.shape[0]):
@@ -158,9 +171,9 @@ def mode_2x2x1(source: np.ndarray, target: np.ndarray) -> None:
                 target[x, y, z] = best
 
 
-@numba.jit(**_JIT)
+@_jit()
 def mode_2x2x2(source: np.ndarray, target: np.ndarray) -> None:
-    """Most frequent value of 2×2×2 blocks; ties go to the value seen first in block order."""
+    """Most frequent value of 2x2x2 blocks; ties go to the value seen first in block order."""
     for z in range(target.shape[2]):
         for y in range(target.shape[1]):
             for x in range(target.shape[0]):
@@ -176,8 +189,10 @@ def mode_2x2x2(source: np.ndarray, target: np.ndarray) -> None:
                 a7 = source[x0 + 1, y0 + 1, z0 + 1]
                 e01, e02, e03, e04 = a0 == a1, a0 == a2, a0 == a3, a0 == a4
                 e05, e06, e07 = a0 == a5, a0 == a6, a0 == a7
-                e12, e13, e14, e15, e16, e17 = a1 == a2, a1 == a3, a1 == a4, a1 == a5, a1 == a6, a1 == a7
-                e23, e24, e25, e26, e27 = a2 == a3, a2 == a4, a2 == a5, a2 == a6, a2 == a7
+                e12, e13, e14 = a1 == a2, a1 == a3, a1 == a4
+                e15, e16, e17 = a1 == a5, a1 == a6, a1 == a7
+                e23, e24, e25 = a2 == a3, a2 == a4, a2 == a5
+                e26, e27 = a2 == a6, a2 == a7
                 e34, e35, e36, e37 = a3 == a4, a3 == a5, a3 == a6, a3 == a7
                 e45, e46, e47 = a4 == a5, a4 == a6, a4 == a7
                 e56, e57, e67 = a5 == a6, a5 == a7, a6 == a7
@@ -209,7 +224,7 @@ def mode_2x2x2(source: np.ndarray, target: np.ndarray) -> None:
                 target[x, y, z] = best
 
 
-@numba.jit(**_JIT)
+@_jit()
 def mode_any(source: np.ndarray, target: np.ndarray, fx: int, fy: int, fz: int) -> None:
     """Most frequent value of blocks of any size; ties go to the value seen first in block order."""
     n = fx * fy * fz
@@ -241,7 +256,7 @@ def mode_any(source: np.ndarray, target: np.ndarray, fx: int, fy: int, fz: int) 
 # ---- max, min, mean ----------------------------------------------------------------------
 
 
-@numba.jit(**_JIT)
+@_jit()
 def extreme_any(
     source: np.ndarray, target: np.ndarray, fx: int, fy: int, fz: int, take_max: bool
 ) -> None:
@@ -254,14 +269,14 @@ def extreme_any(
                     for dy in range(fy):
                         for dx in range(fx):
                             value = source[fx * x + dx, fy * y + dy, fz * z + dz]
-                            if best == best and (
-                                value != value or (value > best if take_max else value < best)
+                            if not math.isnan(best) and (
+                                math.isnan(value) or (value > best if take_max else value < best)
                             ):
                                 best = value
                 target[x, y, z] = best
 
 
-@numba.jit(**_JIT)
+@_jit()
 def mean_int(
     source: np.ndarray, target: np.ndarray, fx: int, fy: int, fz: int, n: np.integer, split: bool
 ) -> None:
@@ -295,7 +310,7 @@ def mean_int(
                 target[x, y, z] = quotient
 
 
-@numba.jit(**_JIT)
+@_jit()
 def mean_float(source: np.ndarray, target: np.ndarray, fx: int, fy: int, fz: int) -> None:
     """Mean of float blocks, summed in float64 and rounded to the dtype."""
     n = fx * fy * fz

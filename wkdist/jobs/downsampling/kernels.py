@@ -189,7 +189,9 @@ def downsample_cxyz(data: np.ndarray, factors: Vec3IntLike, mode: str) -> np.nda
     ----------
     data
         ``(C, X, Y, Z)`` array; X, Y, Z must be multiples of ``factors``. Integer,
-        float32 or float64 dtype. Any memory layout (x-fastest is the fastest).
+        float32 or float64 dtype. Channels that are not x-fastest (Fortran order,
+        as wkdist reads return them) are copied to that layout first, which for a
+        C-ordered channel costs more than the kernel.
     factors
         ``(fx, fy, fz)``: the target mag divided by the source mag.
     mode

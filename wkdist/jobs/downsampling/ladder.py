@@ -245,7 +245,7 @@ def upsampling_ladder(
     if mode == "constant_z":
         finest = Mag((finest.x, finest.y, source.z))
     downwards = _ladder(finest, source, _voxel_size_for(mode, voxel_size), mags_of_other_layers)
-    mags = [*reversed(downwards)][1:] + [finest]
+    mags = [*downwards[-2::-1], finest]
     for coarser, finer in zip([source, *mags], mags, strict=False):
         if not coarser > finer:
             raise InvalidArgumentError(

@@ -43,9 +43,12 @@ def downsample_buffer_shape(factors: Vec3IntLike, shard_shape: Vec3IntLike) -> V
         Shard shape of the target mag, in target-mag voxels.
     """
     vec = _check_factors(factors)
-    return (Vec3Int.full(_BUFFER_VOXELS_PER_AXIS) // vec).pairmax(1).pairmin(
-        _MAX_BUFFER_EDGE
-    ).pairmin(Vec3Int(shard_shape))
+    return (
+        (Vec3Int.full(_BUFFER_VOXELS_PER_AXIS) // vec)
+        .pairmax(1)
+        .pairmin(_MAX_BUFFER_EDGE)
+        .pairmin(Vec3Int(shard_shape))
+    )
 
 
 def downsample_job_shape(shard_shape: Vec3IntLike) -> Vec3Int:
