@@ -521,11 +521,12 @@ def main(argv: list[str] | None = None) -> None:
             table, results["memory"] = bench_memory(out, tile_file, cases)
             report.append(
                 "== 3. worker memory of a distributed write ==\n" + table + "\n"
-                "A write task holds one batch (the shard shape, doubled along its shortest "
-                "axis while there are more than wkdist.write.max-tasks batches and it stays "
-                "within wkdist.write.task-memory) plus the input blocks it is built from; the "
-                "array's size only sets the number of such tasks, so the peak is bounded by "
-                "the batch (= one shard here), not by the array."
+                "Bound: a worker holds its task's block (shard shape x 2^k, k from "
+                "wkdist.write.max-tasks, capped by wkdist.write.task-memory, clipped at the "
+                "array's box) about 2-3 times over (gathered input chunks, their concatenation, "
+                "encoder buffers), plus one input chunk being made; the array's size only "
+                "sets the number of tasks, so RSS grows with the array only while the array "
+                "is smaller than one block (the default 1024³ shard: a 1 GiB block)."
             )
             print(report[-1], flush=True)
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())

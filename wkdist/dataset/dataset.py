@@ -617,6 +617,14 @@ class Dataset:
             target.default_view_configuration = self.default_view_configuration
         return target
 
+    def compress(
+        self, *, executor: Executor | None = None, progress: bool | None = None
+    ) -> None:
+        """Compress every mag of every layer in place (see :meth:`MagView.compress`)."""
+        for layer in self.layers.values():
+            if not layer.read_only:
+                layer.compress(executor=executor, progress=progress)
+
     def add_layer_as_copy(
         self,
         foreign_layer: str | os.PathLike[str] | Layer,

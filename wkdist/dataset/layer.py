@@ -379,6 +379,13 @@ class Layer:
             self._dataset._note_own_change()
         return self.get_mag(source.mag)
 
+    def compress(
+        self, *, executor: Executor | None = None, progress: bool | None = None
+    ) -> None:
+        """Compress every mag of the layer in place (see :meth:`MagView.compress`)."""
+        for mag_view in self.mags.values():
+            mag_view.compress(executor=executor, progress=progress)
+
     def downsample(
         self,
         *,

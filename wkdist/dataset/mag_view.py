@@ -11,6 +11,7 @@ from wkdist.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from concurrent.futures import Executor
     from pathlib import Path
 
     import numpy as np
@@ -174,6 +175,19 @@ class MagView(View):
         needed = box.align_with_mag(self._mag, ceil=True).in_mag(self._mag).bottomright
         if array.shape is not None and not all(n <= s for n, s in zip(needed, array.shape)):
             array.resize(needed.pairmax(array.shape))
+
+    def compress(
+        self,
+        *,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        """Compress this mag in place (zstd for Zarr, LZ4 for WKW). The uncompressed
+        files stay until the compressed copy is complete. No-op if already compressed."""
+        from wkdist.jobs.compress import compress_mag
+
+        self._layer._ensure_writable()
+        compress_mag(self, executor=executor, progress=progress)
 
     def get_zarr_array(self) -> zarr.Array:
         """A ``zarr.Array`` handle on this mag (Zarr v2 and v3 layers only)."""

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 _F = TypeVar("_F", bound="Callable[..., Any]")
+_Scalar = TypeVar("_Scalar", int, float)
 
 
 def _jit(inline: bool = False) -> Callable[[_F], _F]:
@@ -54,7 +55,9 @@ def median_2x2x1_int(source: np.ndarray, target: np.ndarray) -> None:
 
 
 @_jit(inline=True)
-def _sort4(a: Any, b: Any, c: Any, d: Any) -> tuple[Any, Any, Any, Any]:
+def _sort4(
+    a: _Scalar, b: _Scalar, c: _Scalar, d: _Scalar
+) -> tuple[_Scalar, _Scalar, _Scalar, _Scalar]:
     """The four scalars in ascending order (5 compare-exchanges)."""
     lo_ab, hi_ab = min(a, b), max(a, b)
     lo_cd, hi_cd = min(c, d), max(c, d)

@@ -163,10 +163,11 @@ _KERNELS: dict[str, Callable[[np.ndarray, np.ndarray, Vec3Int], None]] = {
 }
 
 
-def _check_factors(factors: Vec3IntLike, argument: str = "factors") -> Vec3Int:
+def as_factors(factors: Vec3IntLike) -> Vec3Int:
+    """``factors`` as a ``Vec3Int``; raises ``InvalidArgumentError`` unless all are positive."""
     vec = Vec3Int(factors)
     if not vec.is_positive(strictly_positive=True):
-        raise InvalidArgumentError(f"{argument}={vec} must be positive integers.")
+        raise InvalidArgumentError(f"factors={vec} must be positive integers.")
     return vec
 
 
@@ -208,7 +209,7 @@ def downsample_cxyz(data: np.ndarray, factors: Vec3IntLike, mode: str) -> np.nda
         For a wrong rank, dtype, mode or non-divisible shape.
     """
     _check_cxyz(data)
-    vec = _check_factors(factors)
+    vec = as_factors(factors)
     if not isinstance(mode, str) or mode.lower() not in _KERNELS:
         raise InvalidArgumentError(
             f"mode={mode!r} is unknown; expected one of {', '.join(INTERPOLATION_MODES)} "
@@ -246,7 +247,7 @@ def upsample_cxyz(data: np.ndarray, factors: Vec3IntLike) -> np.ndarray:
     if not isinstance(data, np.ndarray) or data.ndim != 4:
         shape = getattr(data, "shape", type(data).__name__)
         raise InvalidArgumentError(f"data must be a 4-D (C, X, Y, Z) numpy array, got {shape}.")
-    fx, fy, fz = _check_factors(factors)
+    fx, fy, fz = as_factors(factors)
     out = _empty_cxyz(data.shape[0], Vec3Int(data.shape[1:]) * (fx, fy, fz), data.dtype)
     for dx in range(fx):
         for dy in range(fy):

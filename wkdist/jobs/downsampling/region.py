@@ -17,7 +17,7 @@ import numpy as np
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
 
-from .kernels import _check_factors, downsample_cxyz
+from .kernels import as_factors, downsample_cxyz
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,7 +42,7 @@ def downsample_buffer_shape(factors: Vec3IntLike, shard_shape: Vec3IntLike) -> V
     shard_shape
         Shard shape of the target mag, in target-mag voxels.
     """
-    vec = _check_factors(factors)
+    vec = as_factors(factors)
     return (
         (Vec3Int.full(_BUFFER_VOXELS_PER_AXIS) // vec)
         .pairmax(1)
@@ -143,7 +143,7 @@ def downsample_region(
         If ``target_box`` is empty or reaches voxels that do not overlap
         ``valid_source_box``, or ``read`` returns a wrong shape.
     """
-    vec = _check_factors(factors)
+    vec = as_factors(factors)
     reachable = _reachable_target_box(valid_source_box, vec)
     if target_box.is_empty() or not reachable.contains_bbox(target_box):
         raise InvalidArgumentError(
