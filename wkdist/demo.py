@@ -25,7 +25,7 @@ def _disk_size(path: Path) -> int:
 
 def run_demo(folder: Path, size: tuple[int, int, int]) -> None:
     """Write an EM-like color layer and its segmentation as WKW, copy the dataset
-    to compressed Zarr v3, check the copy and print a summary."""
+    to compressed Zarr v3, downsample the copy, check it and print a summary."""
     folder.mkdir(parents=True, exist_ok=True)
     image, labels = em_like_volume(size)
     box = BoundingBox((0, 0, 0), size)
@@ -43,6 +43,10 @@ def run_demo(folder: Path, size: tuple[int, int, int]) -> None:
     started = time.perf_counter()
     target = source.copy_dataset(folder / "sample_zarr3", data_format="zarr3", compress=True)
     copy_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    created = [target.get_layer(name).downsample() for name in target.layers]
+    downsample_s = time.perf_counter() - started
 
     started = time.perf_counter()
     same = all(
@@ -66,5 +70,9 @@ def run_demo(folder: Path, size: tuple[int, int, int]) -> None:
             )
     print(f"  write WKW (lz4):        {write_s:6.2f} s  {_mib(nbytes, write_s)}")
     print(f"  copy WKW -> Zarr v3:    {copy_s:6.2f} s  {_mib(nbytes, copy_s)}")
+    print(
+        f"  downsample Zarr v3:     {downsample_s:6.2f} s  {_mib(nbytes, downsample_s)}"
+        f"  (mags {', '.join(m.to_layer_name() for m in created[0])})"
+    )
     print(f"  verify (read both):     {verify_s:6.2f} s  {_mib(2 * nbytes, verify_s)}")
     print("  the copy holds the same voxels as the source")

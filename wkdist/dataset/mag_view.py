@@ -171,10 +171,10 @@ class MagView(View):
 
     def _grow_array_to(self, box: BoundingBox) -> None:
         """Grow the on-disk array (not the properties) so that ``box`` (Mag(1)) fits."""
-        array = self._array
+        from wkdist.dask_bridge.write import presize_target
+
         needed = box.align_with_mag(self._mag, ceil=True).in_mag(self._mag).bottomright
-        if array.shape is not None and not all(n <= s for n, s in zip(needed, array.shape)):
-            array.resize(needed.pairmax(array.shape))
+        presize_target(self._write_target(update_properties=False), needed)
 
     def compress(
         self,
