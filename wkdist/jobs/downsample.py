@@ -19,7 +19,11 @@ from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
 from wkdist.jobs.downsampling.kernels import parse_interpolation_mode, upsample_cxyz
-from wkdist.jobs.downsampling.region import downsample_buffer_shape, downsample_region
+from wkdist.jobs.downsampling.region import (
+    downsample_buffer_shape,
+    downsample_job_shape,
+    downsample_region,
+)
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
@@ -31,6 +35,9 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer import Layer
     from wkdist.dataset.mag_view import MagView
     from wkdist.geometry import MagLike
+
+
+ZOOM_MODES = frozenset({"nearest", "bilinear", "bicubic"})
 
 
 @dataclass(frozen=True)
@@ -89,8 +96,8 @@ def mag_factors(source: Mag, target: Mag) -> Vec3Int:
 def _target_shards(
     source: MagView, target_box: BoundingBox, shard: Vec3Int, factors: Vec3Int
 ) -> Iterator[BoundingBox]:
-    """Target shards (target voxels, clipped to ``target_box``) whose source region
-    overlaps a source shard file."""
+    """Cells of the ``shard`` grid (target voxels, clipped to ``target_box``) whose
+    source region overlaps a source shard file."""
     seen: set[BoundingBox] = set()
     for written in source._array.list_written_shards():
         in_target = BoundingBox.from_points(
@@ -112,6 +119,9 @@ def plan_downsample_mag(source: MagView, target: MagView, interpolation_mode: st
     mode = parse_interpolation_mode(interpolation_mode, layer.category)
     spec = target.info
     target_box = layer.bounding_box.align_with_mag(target.mag, ceil=True).in_mag(target.mag)
+    # scipy-zoom modes depend on the extent of what is zoomed: use the reference's
+    # job cells (whole shards, >= 1024³ voxels); the other kernels are local.
+    unit = downsample_job_shape(spec.shard_shape) if mode in ZOOM_MODES else spec.shard_shape
     producer = DownsampleShard(
         source.path,
         source.data_format,
@@ -123,7 +133,7 @@ def plan_downsample_mag(source: MagView, target: MagView, interpolation_mode: st
     return plan_shard_jobs(
         producer,
         target._write_target(update_properties=False),
-        _target_shards(source, target_box, spec.shard_shape, factors),
+        _target_shards(source, target_box, unit, factors),
         needed_shape=target_box.bottomright,
         clip_mag1=layer.bounding_box,
     )
@@ -157,15 +167,12 @@ def plan_upsample_mag(source: MagView, target: MagView) -> ShardJobPlan:
     )
 
 
-def _other_layers_mags(layer: Layer, align_with_other_layers: bool) -> list[Mag]:
+def _dataset_mags(layer: Layer, align_with_other_layers: bool) -> list[Mag]:
+    """The mags the ladder aligns with: every mag of the dataset, this layer's own
+    included, as the reference does."""
     if not align_with_other_layers:
         return []
-    return [
-        mag
-        for other in layer.dataset.layers.values()
-        if other.name != layer.name
-        for mag in other.mags
-    ]
+    return [mag for other in layer.dataset.layers.values() for mag in other.mags]
 
 
 def downsample_layer(
@@ -196,7 +203,7 @@ def downsample_layer(
         layer.dataset.voxel_size,
         sampling_mode,
         layer.bounding_box.size.z,
-        _other_layers_mags(layer, align_with_other_layers),
+        _dataset_mags(layer, align_with_other_layers),
         force_sampling_scheme=force_sampling_scheme,
     )
     for mag in ladder:
@@ -228,7 +235,7 @@ def upsample_layer(
         Mag(finest_mag),
         layer.dataset.voxel_size,
         sampling_mode,
-        _other_layers_mags(layer, align_with_other_layers),
+        _dataset_mags(layer, align_with_other_layers),
     )
     for mag in ladder:
         target = layer.get_or_add_mag(mag, compress=compress)
