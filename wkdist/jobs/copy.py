@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
 from wkdist.dataset.layout import DEFAULT_CHUNK_SHAPE, DEFAULT_CHUNKS_PER_SHARD, compression_for
-from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.geometry import Vec3Int
+from wkdist.jobs.shard_grid import cells_with_data
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from wkdist.dataset.dataset import Dataset
     from wkdist.dataset.layer import Layer
     from wkdist.dataset.mag_view import MagView
-    from wkdist.geometry import Vec3IntLike
+    from wkdist.geometry import BoundingBox, Vec3IntLike
     from wkdist.storage import ArraySpec
 
 
@@ -89,16 +90,7 @@ def target_shards_with_data(source: MagView, shard_shape: Vec3Int) -> Iterator[B
     """Boxes of the target shard grid (mag voxels, clipped to the layer) that
     overlap a source shard file."""
     layer_box = source.bounding_box.in_mag(source.mag)
-    seen: set[BoundingBox] = set()
-    for written in source._array.list_written_shards():
-        clipped = written.intersected_with(layer_box, dont_assert=True)
-        if clipped.is_empty():
-            continue
-        for box in clipped.align_with_mag(shard_shape, ceil=True).chunk(shard_shape, shard_shape):
-            box = box.intersected_with(layer_box, dont_assert=True)
-            if not box.is_empty() and box not in seen:
-                seen.add(box)
-                yield box
+    return cells_with_data(source._array.list_written_shards(), layer_box, shard_shape)
 
 
 def plan_mag_copy(source: MagView, target: MagView) -> ShardJobPlan:

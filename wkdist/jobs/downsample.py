@@ -19,6 +19,7 @@ from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
 from wkdist.jobs.downsampling.kernels import parse_interpolation_mode, upsample_cxyz
+from wkdist.jobs.shard_grid import cells_with_data
 from wkdist.jobs.downsampling.region import (
     downsample_buffer_shape,
     downsample_job_shape,
@@ -27,7 +28,6 @@ from wkdist.jobs.downsampling.region import (
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from concurrent.futures import Executor
     from pathlib import Path
 
@@ -93,25 +93,6 @@ def mag_factors(source: Mag, target: Mag) -> Vec3Int:
     return tgt // src
 
 
-def _target_shards(
-    source: MagView, target_box: BoundingBox, shard: Vec3Int, factors: Vec3Int
-) -> Iterator[BoundingBox]:
-    """Cells of the ``shard`` grid (target voxels, clipped to ``target_box``) whose
-    source region overlaps a source shard file."""
-    seen: set[BoundingBox] = set()
-    for written in source._array.list_written_shards():
-        in_target = BoundingBox.from_points(
-            [written.topleft // factors, -(-written.bottomright // factors)]
-        ).intersected_with(target_box, dont_assert=True)
-        if in_target.is_empty():
-            continue
-        for box in in_target.align_with_mag(shard, ceil=True).chunk(shard, shard):
-            box = box.intersected_with(target_box, dont_assert=True)
-            if not box.is_empty() and box not in seen:
-                seen.add(box)
-                yield box
-
-
 def plan_downsample_mag(source: MagView, target: MagView, interpolation_mode: str) -> ShardJobPlan:
     """Plan computing ``target`` from ``source`` (a finer mag of the same layer)."""
     layer = source.layer
@@ -133,7 +114,14 @@ def plan_downsample_mag(source: MagView, target: MagView, interpolation_mode: st
     return plan_shard_jobs(
         producer,
         target._write_target(update_properties=False),
-        _target_shards(source, target_box, unit, factors),
+        cells_with_data(
+            (
+                BoundingBox.from_points([box.topleft // factors, -(-box.bottomright // factors)])
+                for box in source._array.list_written_shards()
+            ),
+            target_box,
+            unit,
+        ),
         needed_shape=target_box.bottomright,
         clip_mag1=layer.bounding_box,
     )
@@ -145,23 +133,17 @@ def plan_upsample_mag(source: MagView, target: MagView) -> ShardJobPlan:
     factors = mag_factors(target.mag, source.mag)
     spec = target.info
     target_box = layer.bounding_box.align_with_mag(target.mag, ceil=True).in_mag(target.mag)
-    shards = (
-        box
-        for written in source._array.list_written_shards()
-        for box in BoundingBox.from_points(
-            [written.topleft * factors, written.bottomright * factors]
-        )
-        .intersected_with(target_box, dont_assert=True)
-        .align_with_mag(spec.shard_shape, ceil=True)
-        .chunk(spec.shard_shape, spec.shard_shape)
-    )
-    clipped = dict.fromkeys(
-        box.intersected_with(target_box, dont_assert=True) for box in shards
-    )
     return plan_shard_jobs(
         UpsampleShard(source.path, source.data_format, factors),
         target._write_target(update_properties=False),
-        (box for box in clipped if not box.is_empty()),
+        cells_with_data(
+            (
+                BoundingBox.from_points([box.topleft * factors, box.bottomright * factors])
+                for box in source._array.list_written_shards()
+            ),
+            target_box,
+            spec.shard_shape,
+        ),
         needed_shape=target_box.bottomright,
         clip_mag1=layer.bounding_box,
     )
