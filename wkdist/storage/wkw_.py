@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -10,9 +11,10 @@ import wkw
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
 from wkdist.storage.base import ArraySpec, DataFormat, StorageArray
-from wkdist.storage.wkw_files import list_shard_indices, read_box, write_whole_shards
+from wkdist.storage.wkw_files import patch_shard, read_box, write_whole_shards
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
     from typing import Self
 
@@ -35,8 +37,9 @@ class WkwArray(StorageArray):
     """A WKW array (one mag); unbounded, so :attr:`shape` is ``None`` and resizing is a no-op.
 
     Whole-shard writes replace each file atomically. Writes covering part of a
-    compressed file read the file, patch it and replace it (``wkw`` itself only
-    writes compressed files whole); partial writes to raw files go in place.
+    compressed file replace it too (``wkw`` itself only writes compressed files
+    whole), re-encoding only the octants the write touches and copying the
+    rest of the old file as bytes; partial writes to raw files go in place.
     All-zero shards are deleted rather than written, as webknossos' TinyWKW does.
     """
 
@@ -129,10 +132,7 @@ class WkwArray(StorageArray):
             if part == shard:
                 whole.append((index, piece))
             elif self.spec.compressed:
-                # One shard at a time: a patched shard is a full copy in memory.
-                patched = self._read(shard)
-                patched[(slice(None), *part.offset(-shard.topleft).to_slices())] = piece
-                write_whole_shards(self.path, header, [(index, patched)])
+                patch_shard(self._dataset, index, part.offset(-shard.topleft), piece)
             else:
                 self._dataset.write(tuple(part.topleft), np.asfortranarray(piece))
         write_whole_shards(self.path, header, whole)
@@ -140,3 +140,28 @@ class WkwArray(StorageArray):
     def list_written_shards(self) -> list[BoundingBox]:
         """One box per ``z{Z}/y{Y}/x{X}.wkw`` file, unclipped, in the array's voxels."""
         return [self.shard_box(index) for index in list_shard_indices(self.path)]
+
+
+def list_shard_indices(root: Path) -> list[Vec3Int]:
+    """Shard indices of the files ``z{Z}/y{Y}/x{X}.wkw`` present under ``root``."""
+    indices: list[Vec3Int] = []
+    for z_name, z in _numbered(root, "z", ""):
+        for y_name, y in _numbered(root / z_name, "y", ""):
+            indices.extend(
+                Vec3Int(x, y, z) for _, x in _numbered(root / z_name / y_name, "x", ".wkw")
+            )
+    return sorted(indices, key=lambda index: (index.z, index.y, index.x))
+
+
+def _numbered(directory: Path, prefix: str, suffix: str) -> Iterator[tuple[str, int]]:
+    try:
+        entries = list(os.scandir(directory))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith(suffix)):
+            continue
+        digits = name[len(prefix) : len(name) - len(suffix)]
+        if digits.isdigit() and digits.isascii():
+            yield name, int(digits)

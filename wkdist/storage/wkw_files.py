@@ -11,7 +11,9 @@ joined: blocks are stored in Morton order (x is the lowest bit), so the eight
 octants of a file are eight consecutive runs of blocks, each laid out exactly
 like a file of half the edge. Joining concatenates the block payloads and
 rebases the jump tables (``format.md`` §2); the result is byte-identical to a
-single-call encode.
+single-call encode. The same holds at every level of the split, so a write to
+part of a file re-encodes only the octants it touches and copies the others'
+byte runs from the old file (or uses cached all-zero runs).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import os
 import shutil
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -38,6 +41,8 @@ HEADER_SIZE = 16
 # Below these sizes one call on the calling thread is faster than splitting.
 MIN_PARALLEL_READ_BYTES = 4 << 20
 MIN_OCTANT_SPLIT_BYTES = 1 << 20
+# Edge (voxels) down to which a patched shard is split; patched octants are encoded whole.
+PATCH_LEAF_EDGE = 128
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -134,50 +139,85 @@ def _replace_durably(source: Path, target: Path) -> None:
     os.replace(source, target)
 
 
-def _join_atomically(target: Path, octant_files: Sequence[Path], header: wkw.Header) -> None:
-    """Write the compressed file made of eight octant files to ``target`` (temp + rename).
+@dataclass(frozen=True, slots=True)
+class _FileRange:
+    """``length`` bytes at ``offset`` of the open file ``fd``."""
 
-    The new jump table is the octants' tables rebased; the block payloads are
+    fd: int
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Consecutive blocks of a compressed file, laid out like a file of their own.
+
+    ``ends`` are the blocks' end offsets relative to the first payload byte.
+    """
+
+    ends: np.ndarray
+    payload: bytes | _FileRange
+
+
+def _file_run(path: Path, stack: ExitStack) -> _Run:
+    """All blocks of the compressed file at ``path``, copied from it while ``stack`` is open."""
+    fd = os.open(path, os.O_RDONLY)
+    stack.callback(os.close, fd)
+    start = int.from_bytes(os.pread(fd, 8, 8), "little")
+    table = os.pread(fd, start - HEADER_SIZE, HEADER_SIZE)
+    ends = np.frombuffer(table, "<u8").astype(np.int64) - start
+    return _Run(ends, _FileRange(fd, start, int(ends[-1])))
+
+
+def _file_header(header: wkw.Header, data_offset: int) -> bytes:
+    voxel_code = wkw.Header.VALID_VOXEL_TYPES.index(header.voxel_type) + 1
+    voxel_size = header.num_channels * np.dtype(header.voxel_type).itemsize
+    dims = (header.file_len.bit_length() - 1) << 4 | (header.block_len.bit_length() - 1)
+    fields = bytes([1, dims, header.block_type, voxel_code, voxel_size])
+    return b"WKW" + fields + data_offset.to_bytes(8, "little")
+
+
+def _write_runs_atomically(target: Path, header: wkw.Header, runs: Sequence[_Run]) -> None:
+    """Write the compressed file made of ``runs`` (in block order) to ``target`` (temp + rename).
+
+    The jump table is the runs' tables rebased; byte ranges of other files are
     copied by the kernel (``sendfile``), not through Python.
     """
-    blocks_per_octant = (header.file_len // 2) ** 3
-    table_size = 8 * blocks_per_octant
-    data_offset = HEADER_SIZE + 8 * table_size
-    first_header = b""
-    ends, ranges, position = [], [], data_offset
-    for path in octant_files:
-        with path.open("rb") as file:
-            head = file.read(HEADER_SIZE + table_size)
-        first_header = first_header or head[:HEADER_SIZE]
-        start = int.from_bytes(head[8:16], "little")
-        jumps = np.frombuffer(head, "<u8", count=blocks_per_octant, offset=HEADER_SIZE)
-        ends.append(jumps.astype(np.int64) - start + position)
-        ranges.append((start, int(jumps[-1]) - start))
-        position += int(jumps[-1]) - start
-    new_header = bytearray(first_header)
-    new_header[4] = (header.file_len.bit_length() - 1) << 4 | (header.block_len.bit_length() - 1)
-    new_header[8:16] = data_offset.to_bytes(8, "little")
+    data_offset = HEADER_SIZE + 8 * header.file_len**3
+    ends, position = [], data_offset
+    for run in runs:
+        ends.append(run.ends + position)
+        position += int(run.ends[-1])
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
     try:
-        with partial.open("wb") as out:
-            out.write(new_header)
-            out.write(np.concatenate(ends).astype("<u8").tobytes())
-            out.flush()
-            for path, (start, length) in zip(octant_files, ranges, strict=True):
-                with path.open("rb") as source:
-                    _copy_range(source.fileno(), out.fileno(), start, length)
-            os.fsync(out.fileno())
+        with partial.open("wb", buffering=0) as out:
+            fd = out.fileno()
+            _write_all(fd, _file_header(header, data_offset))
+            _write_all(fd, np.concatenate(ends).astype("<u8").tobytes())
+            for run in runs:
+                if isinstance(run.payload, _FileRange):
+                    _copy_range(run.payload, fd)
+                else:
+                    _write_all(fd, run.payload)
+            os.fsync(fd)
         os.replace(partial, target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
 
 
-def _copy_range(source: int, target: int, offset: int, length: int) -> None:
-    """Append ``length`` bytes of ``source`` from ``offset`` to ``target`` (at its position)."""
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _copy_range(source: _FileRange, target: int) -> None:
+    """Append ``source`` to ``target`` (at its position)."""
+    offset, length = source.offset, source.length
     while length > 0:
-        sent = os.sendfile(target, source, offset, length)
+        sent = os.sendfile(target, source.fd, offset, length)
         if sent == 0:
             raise OSError(f"unexpected end of file while copying {length} more bytes")
         offset += sent
@@ -192,6 +232,31 @@ def _header_with_file_len(header: wkw.Header, file_len: int) -> wkw.Header:
         file_len=file_len,
         block_type=header.block_type,
     )
+
+
+_zero_runs: dict[tuple[object, ...], _Run] = {}
+
+
+def _zero_run(root: Path, header: wkw.Header, blocks: int) -> _Run:
+    """``blocks`` all-zero blocks, encoded once per process and header (in ``root``)."""
+    key = (header.voxel_type, header.num_channels, header.block_len, header.block_type)
+    run = _zero_runs.get((*key, blocks))
+    if run is None:
+        one = _zero_runs.get((*key, 1))
+        if one is None:
+            edge = header.block_len
+            zeros = np.zeros((header.num_channels, edge, edge, edge), header.voxel_type, order="F")
+            with (
+                ExitStack() as stack,
+                _temporary_dataset(root, _header_with_file_len(header, 1)) as tmp,
+            ):
+                tmp.write((0, 0, 0), zeros)
+                encoded = _file_run(shard_path(Path(tmp.root), Vec3Int.zeros()), stack)
+                one = _Run(encoded.ends, _read_range(encoded.payload))
+        ends = np.arange(1, blocks + 1, dtype=np.int64) * int(one.ends[0])
+        ends.flags.writeable = False
+        run = _zero_runs[(*key, blocks)] = _Run(ends, bytes(one.payload) * blocks)
+    return run
 
 
 def write_whole_shards(
@@ -238,7 +303,7 @@ def _write_split(
     root: Path, header: wkw.Header, shards: Sequence[tuple[Vec3Int, np.ndarray]], edge: int
 ) -> None:
     half = edge // 2
-    octants = [Vec3Int(o & 1, (o >> 1) & 1, o >> 2) for o in range(8)]
+    octants = [_octant(o) for o in range(8)]
     with _temporary_dataset(root, _header_with_file_len(header, header.file_len // 2)) as tmp:
         tmp_root = Path(tmp.root)
 
@@ -258,30 +323,148 @@ def _write_split(
             if not any(nonzero[8 * number : 8 * number + 8]):
                 target.unlink(missing_ok=True)
                 continue
-            files = [shard_path(tmp_root, index * 2 + octant) for octant in octants]
-            _join_atomically(target, files, header)
+            with ExitStack() as stack:
+                runs = [_file_run(shard_path(tmp_root, index * 2 + o), stack) for o in octants]
+                _write_runs_atomically(target, header, runs)
 
 
-def list_shard_indices(root: Path) -> list[Vec3Int]:
-    """Shard indices of the files ``z{Z}/y{Y}/x{X}.wkw`` present under ``root``."""
-    indices: list[Vec3Int] = []
-    for z_name, z in _numbered(root, "z", ""):
-        for y_name, y in _numbered(root / z_name, "y", ""):
-            indices.extend(
-                Vec3Int(x, y, z) for _, x in _numbered(root / z_name / y_name, "x", ".wkw")
-            )
-    return sorted(indices, key=lambda index: (index.z, index.y, index.x))
+def _octant(number: int) -> Vec3Int:
+    """Offset (0 or 1 per axis) of octant ``number`` in Morton order (x is the lowest bit)."""
+    return Vec3Int(number & 1, (number >> 1) & 1, number >> 2)
 
 
-def _numbered(directory: Path, prefix: str, suffix: str) -> Iterator[tuple[str, int]]:
+def patch_shard(dataset: wkw.Dataset, index: Vec3Int, box: BoundingBox, data: np.ndarray) -> None:
+    """Write ``data`` to ``box`` (in voxels relative to the shard) of compressed shard ``index``.
+
+    The file is replaced atomically and byte-identical to encoding the whole
+    patched shard, but the work is proportional to ``box``: octants that
+    ``box`` misses are copied from the old file as byte runs, or are cached
+    zero runs; the octants ``box`` touches are split down to
+    :data:`PATCH_LEAF_EDGE` and encoded in parallel from the old data patched
+    with ``data``. An all-zero result deletes the file.
+    """
+    root, header = Path(dataset.root), dataset.header
+    target = shard_path(root, index)
+    with ExitStack() as stack:
+        old = _open_compatible(target, header, stack)
+        # An old file of another layout cannot be copied from, only decoded.
+        decode_all = old is None and target.exists()
+        edge = header.file_len * header.block_len
+        leaf_edge = min(edge, max(header.block_len, PATCH_LEAF_EDGE))
+        plan = _plan_octants(root, header, box, old, decode_all, leaf_edge)
+        leaves = [item for item in plan if isinstance(item, BoundingBox)]
+        has_old = decode_all or old is not None
+        tmp = stack.enter_context(
+            _temporary_dataset(root, _header_with_file_len(header, leaf_edge // header.block_len))
+        )
+        encoded = iter(_encode_leaves(tmp, stack, dataset, index, box, data, leaves, has_old))
+        runs = [next(encoded) if isinstance(item, BoundingBox) else (item, None) for item in plan]
+        if any(flag or (flag is None and not _is_zero(root, header, run)) for run, flag in runs):
+            _write_runs_atomically(target, header, [run for run, _ in runs])
+        else:
+            target.unlink(missing_ok=True)
+
+
+def _plan_octants(
+    root: Path,
+    header: wkw.Header,
+    box: BoundingBox,
+    old: _OldFile | None,
+    decode_all: bool,
+    leaf_edge: int,
+) -> list[_Run | BoundingBox]:
+    """The shard in block order: finished runs, and the leaf octants (boxes) still to encode."""
+    plan: list[_Run | BoundingBox] = []
+
+    def visit(octant: BoundingBox, first_block: int) -> None:
+        blocks = (octant.size.x // header.block_len) ** 3
+        if decode_all or not octant.intersected_with(box, dont_assert=True).is_empty():
+            if octant.size.x <= leaf_edge:
+                plan.append(octant)
+                return
+            half = octant.size.x // 2
+            for number in range(8):
+                child = BoundingBox(octant.topleft + _octant(number) * half, Vec3Int.full(half))
+                visit(child, first_block + number * blocks // 8)
+        elif old is None:
+            plan.append(_zero_run(root, header, blocks))
+        else:
+            plan.append(old.run(first_block, blocks))
+
+    visit(BoundingBox(Vec3Int.zeros(), Vec3Int.full(header.file_len * header.block_len)), 0)
+    return plan
+
+
+def _encode_leaves(
+    tmp: wkw.Dataset,
+    stack: ExitStack,
+    dataset: wkw.Dataset,
+    index: Vec3Int,
+    box: BoundingBox,
+    data: np.ndarray,
+    leaves: Sequence[BoundingBox],
+    has_old: bool,
+) -> list[tuple[_Run, bool]]:
+    """Each leaf octant encoded from its old data patched with ``data``, and whether nonzero."""
+    root, header = Path(dataset.root), dataset.header
+    origin = index * header.file_len * header.block_len
+
+    def encode(leaf: BoundingBox) -> tuple[_Run, bool]:
+        edge = leaf.size.x
+        chunk = np.zeros((header.num_channels, *leaf.size), header.voxel_type, order="F")
+        part = leaf.intersected_with(box, dont_assert=True)
+        if has_old and part != leaf:
+            _read_slab(dataset, leaf.offset(origin), chunk)
+        if not part.is_empty():
+            source = data[(slice(None), *part.offset(-box.topleft).to_slices())]
+            chunk[(slice(None), *part.offset(-leaf.topleft).to_slices())] = source
+        if not chunk.any():
+            return _zero_run(root, header, (edge // header.block_len) ** 3), False
+        tmp.write(tuple(origin + leaf.topleft), chunk)
+        return _file_run(shard_path(Path(tmp.root), (origin + leaf.topleft) // edge), stack), True
+
+    return _run_all(encode, leaves)
+
+
+@dataclass(frozen=True, slots=True)
+class _OldFile:
+    """An open compressed file; ``bounds`` is its data offset followed by its jump table."""
+
+    fd: int
+    bounds: np.ndarray
+
+    def run(self, first_block: int, blocks: int) -> _Run:
+        start = int(self.bounds[first_block])
+        ends = self.bounds[first_block + 1 : first_block + 1 + blocks] - start
+        return _Run(ends, _FileRange(self.fd, start, int(ends[-1])))
+
+
+def _open_compatible(target: Path, header: wkw.Header, stack: ExitStack) -> _OldFile | None:
+    """The file ``target`` if it exists and has exactly the layout a new file would have."""
     try:
-        entries = list(os.scandir(directory))
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for entry in entries:
-        name = entry.name
-        if not (name.startswith(prefix) and name.endswith(suffix)):
-            continue
-        digits = name[len(prefix) : len(name) - len(suffix)]
-        if digits.isdigit() and digits.isascii():
-            yield name, int(digits)
+        fd = os.open(target, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    stack.callback(os.close, fd)
+    count = header.file_len**3
+    data_offset = HEADER_SIZE + 8 * count
+    head = os.pread(fd, data_offset, 0)
+    if len(head) < data_offset or head[:HEADER_SIZE] != _file_header(header, data_offset):
+        return None
+    ends = np.frombuffer(head, "<u8", count=count, offset=HEADER_SIZE).astype(np.int64)
+    return _OldFile(fd, np.concatenate([[data_offset], ends]))
+
+
+def _is_zero(root: Path, header: wkw.Header, run: _Run) -> bool:
+    zero = _zero_run(root, header, len(run.ends))
+    if not np.array_equal(run.ends, zero.ends):
+        return False
+    payload = run.payload
+    return (_read_range(payload) if isinstance(payload, _FileRange) else payload) == zero.payload
+
+
+def _read_range(source: _FileRange) -> bytes:
+    content = os.pread(source.fd, source.length, source.offset)
+    if len(content) != source.length:
+        raise OSError(f"unexpected end of file reading {source.length} bytes at {source.offset}")
+    return content
