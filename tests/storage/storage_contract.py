@@ -225,6 +225,16 @@ class StorageContract:
         array.write((1, 2, 3), data)
         np.testing.assert_array_equal(array.read(BoundingBox((1, 2, 3), (40, 30, 20))), data)
 
+    def test_c_ordered_reads(self, tmp_path):
+        array = self.make(tmp_path, "uint16", 2)
+        data = random_data((2, 40, 30, 20), "uint16")
+        array.write((1, 2, 3), data)
+        for box in (BoundingBox((1, 2, 3), (40, 30, 20)), BoundingBox((0, 0, 0), (50, 40, 30))):
+            as_c = array.read(box, order="C")
+            assert as_c.flags.c_contiguous
+            np.testing.assert_array_equal(as_c, array.read(box))
+            assert array.read(box).flags.f_contiguous
+
     @pytest.mark.parametrize("dtype", DTYPES)
     def test_dtypes(self, tmp_path, dtype):
         array = self.make(tmp_path, dtype)

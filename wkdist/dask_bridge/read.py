@@ -49,7 +49,9 @@ class StorageRegion:
             size if s.stop is None else s.stop for s, size in zip(spatial, self.box.size)
         )
         region = BoundingBox(self.box.topleft + starts, stops - starts)
-        return open_array(self.path, self.data_format).read(region)[channels]
+        # dask assembles results in C order; reading C order avoids a slow
+        # transposing copy in numpy (tensorstore transposes while decoding).
+        return open_array(self.path, self.data_format).read(region, order="C")[channels]
 
     def __dask_tokenize__(self) -> tuple[object, ...]:
         return (str(self.path), self.data_format.value, tuple(self.box.topleft), tuple(self.box.size))

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
@@ -295,14 +295,17 @@ class StorageArray(ABC):
         """
 
     # -------------------------------------------------------------------- I/O
-    def read(self, box: BoundingBox) -> np.ndarray:
+    def read(self, box: BoundingBox, *, order: Literal["F", "C"] = "F") -> np.ndarray:
         """Read ``box`` (in the array's voxels) as a ``(C, X, Y, Z)`` array of ``spec.dtype``.
 
         Voxels outside the array's shape or never written read as zeros.
+        ``order`` is the memory layout of the result: ``"F"`` (x fastest, as
+        stored, no copy) or ``"C"`` (what dask assembles results in; Zarr
+        transposes inside tensorstore, which is faster than numpy's copy).
         """
         if box.is_empty():
-            return np.zeros((self.spec.num_channels, *box.size), self.spec.dtype, order="F")
-        return self._read(box)
+            return np.zeros((self.spec.num_channels, *box.size), self.spec.dtype, order=order)
+        return self._read(box, order)
 
     def write(self, offset: Vec3IntLike, data: np.ndarray) -> None:
         """Write ``data`` (``(C, X, Y, Z)`` of ``spec.dtype``) with its first voxel at ``offset``.
@@ -339,7 +342,7 @@ class StorageArray(ABC):
         self._write(box, data)
 
     @abstractmethod
-    def _read(self, box: BoundingBox) -> np.ndarray: ...
+    def _read(self, box: BoundingBox, order: Literal["F", "C"]) -> np.ndarray: ...
 
     @abstractmethod
     def _write(self, box: BoundingBox, data: np.ndarray) -> None: ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 import wkw
@@ -11,6 +11,7 @@ import wkw
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
 from wkdist.storage.base import ArraySpec, DataFormat, StorageArray
+from wkdist.storage._layout import to_c_order
 from wkdist.storage.wkw_files import patch_shard, read_box, write_whole_shards
 
 if TYPE_CHECKING:
@@ -103,7 +104,12 @@ class WkwArray(StorageArray):
         """No-op: WKW arrays are unbounded."""
         del shape
 
-    def _read(self, box: BoundingBox) -> np.ndarray:
+    def _read(self, box: BoundingBox, order: Literal["F", "C"]) -> np.ndarray:
+        # wkw decodes into x-fastest (F) buffers; C order costs a tiled copy.
+        data = self._read_fortran(box)
+        return to_c_order(data) if order == "C" else data
+
+    def _read_fortran(self, box: BoundingBox) -> np.ndarray:
         out = self._zeros(box.size)
         if box.topleft.is_positive():
             read_box(self._dataset, box, out)

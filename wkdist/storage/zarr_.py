@@ -172,17 +172,17 @@ class _TensorStoreArray(StorageArray):
         native.resize(exclusive_max=exclusive_max, resize_metadata_only=True).result()
 
     # ----------------------------------------------------------------- I/O
-    def _read(self, box: BoundingBox) -> np.ndarray:
+    def _read(self, box: BoundingBox, order: Literal["F", "C"]) -> np.ndarray:
         store = self._store()
         inner = box.intersected_with(
             BoundingBox(Vec3Int.zeros(), Vec3Int(store.domain.exclusive_max[1:])),
             dont_assert=True,
         )
         if inner == box:
-            return store[(slice(None), *box.to_slices())].read(order="F").result()
-        out = np.zeros((self.spec.num_channels, *box.size), dtype=self.spec.dtype, order="F")
+            return store[(slice(None), *box.to_slices())].read(order=order).result()
+        out = np.zeros((self.spec.num_channels, *box.size), dtype=self.spec.dtype, order=order)
         if not inner.is_empty():
-            data = store[(slice(None), *inner.to_slices())].read(order="F").result()
+            data = store[(slice(None), *inner.to_slices())].read(order=order).result()
             out[(slice(None), *inner.offset(-box.topleft).to_slices())] = data
         return out
 
