@@ -92,3 +92,17 @@ def test_many_shards_are_batched_without_reading(tmp_path):
     write_tasks = [k for k in dict(plan.dask) if isinstance(k, tuple) and str(k[0]).startswith("wkdist-write")]
     assert 1 <= len(write_tasks) <= 2000
     assert not any((tmp_path / "big" / "c" / "1").rglob("c/*"))
+
+
+def test_shard_aligned_input_blocks_are_written_as_they_are(tmp_path):
+    target = wk.Dataset(tmp_path / "dst", voxel_size=(1, 1, 1))
+    mag = target.add_layer("c", "color").add_mag(1, shard_shape=64)
+    aligned = da.ones((1, 256, 128, 64), dtype=np.uint8, chunks=(1, 128, 64, 64))
+    plan = mag.write(aligned, absolute_offset=(0, 0, 0), compute=False)
+    assert not any("rechunk" in str(key) for key in dict(plan.dask))
+    plan.compute()
+    assert mag.read().sum() == 256 * 128 * 64
+    # blocks straddling shard borders are rechunked onto the shard grid
+    straddling = da.ones((1, 256, 128, 64), dtype=np.uint8, chunks=(1, 96, 64, 64))
+    plan = mag.write(straddling, absolute_offset=(0, 0, 0), compute=False)
+    assert any("rechunk" in str(key) for key in dict(plan.dask))

@@ -110,6 +110,24 @@ def batch_shape(spec: ArraySpec, box_in_mag: BoundingBox) -> Vec3Int:
     return shard * Vec3Int(factor)
 
 
+def _usable_as_blocks(data: da.Array, spec: ArraySpec, box_in_mag: BoundingBox) -> bool:
+    """Whether ``data``'s own blocks can be written as they are: one channel block,
+    every border on the shard grid, each block within ``wkdist.write.task-memory``,
+    and no more blocks than ``wkdist.write.max-tasks``. Rechunking such input
+    would only cost copies and transfers between workers."""
+    if len(data.chunks[0]) != 1 or data.npartitions > int(
+        dask.config.get("wkdist.write.max-tasks", default=2000)
+    ):
+        return False
+    for start, sizes, step in zip(box_in_mag.topleft, data.chunks[1:], spec.shard_shape):
+        edges = np.cumsum((start, *sizes))[1:-1]
+        if np.any(edges % step):
+            return False
+    largest = math.prod(max(sizes) for sizes in data.chunks) * data.dtype.itemsize
+    budget = parse_bytes(str(dask.config.get("wkdist.write.task-memory", default="1GiB")))
+    return largest <= budget
+
+
 def _as_cxyz(data: da.Array, spec: ArraySpec) -> da.Array:
     if data.ndim == 3:
         if spec.num_channels != 1:
@@ -150,10 +168,10 @@ def plan_write(
             f"data has the shape {data.shape}, but the box {box_mag1} is "
             f"{tuple(box_in_mag.size)} voxels in mag {target.mag.to_layer_name()}"
         )
-    block = batch_shape(spec, box_in_mag)
-    chunks = ((spec.num_channels,), *grid_chunks(box_in_mag, block))
-    if data.chunks != chunks:
-        data = data.rechunk(chunks)
+    if not _usable_as_blocks(data, spec, box_in_mag):
+        block = batch_shape(spec, box_in_mag)
+        data = data.rechunk(((spec.num_channels,), *grid_chunks(box_in_mag, block)))
+    chunks = data.chunks
     offsets = [np.cumsum((0, *c[:-1])) for c in chunks[1:]]
     tasks = [
         (
