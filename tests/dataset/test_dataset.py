@@ -146,7 +146,7 @@ def test_segmentation_layer(tmp_path):
     assert wk.Dataset.open(tmp_path / "ds").get_layer("seg").largest_segment_id == 9
 
 
-def test_copy_dataset_converts_every_format(tmp_path, data_format):
+def test_copy_dataset_converts_every_format(tmp_path, data_format, scheduler):
     ds = wk.Dataset(tmp_path / "src", voxel_size=(1, 1, 1))
     box = wk.BoundingBox((5, 6, 7), (100, 70, 40))
     layer = ds.add_layer("color", "color", num_channels=3, data_format="zarr3", bounding_box=box)

@@ -102,3 +102,15 @@ def test_downsample_on_cluster_tools_executor(tmp_path):
         np.testing.assert_array_equal(
             ds.get_layer("color").get_mag(mag).read(), again.get_layer("color").get_mag(mag).read()
         )
+
+
+def test_small_piece_budget_gives_the_same_voxels(tmp_path):
+    import dask
+
+    results = []
+    for budget in ("1GiB", "64KiB"):
+        ds = build(wk, tmp_path / budget, "zarr3")
+        with dask.config.set({"wkdist.downsample.piece-memory": budget}):
+            ds.get_layer("seg").downsample(coarsest_mag=4)
+        results.append(ds.get_layer("seg").get_mag("4-4-2").read())
+    np.testing.assert_array_equal(*results)

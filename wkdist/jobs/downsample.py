@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import dask.config
 import numpy as np
+from dask.utils import parse_bytes
 
 from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
 from wkdist.errors import InvalidArgumentError
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer import Layer
     from wkdist.dataset.mag_view import MagView
     from wkdist.geometry import MagLike
+    from wkdist.storage import ArraySpec
 
 
 ZOOM_MODES = frozenset({"nearest", "bilinear", "bicubic"})
@@ -83,6 +86,21 @@ class UpsampleShard:
         return data[:, start.x : stop.x, start.y : stop.y, start.z : stop.z]
 
 
+def piece_shape(factors: Vec3Int, spec: ArraySpec, itemsize: int) -> Vec3Int:
+    """Target-voxel pieces whose source read stays within ``wkdist.downsample.piece-memory``.
+
+    Cubes of whole chunks, halved from the shard shape until the source region
+    of one piece fits the budget (at least one chunk). The local kernels (all
+    but the scipy-zoom modes) give the same voxels for any piece size.
+    """
+    budget = parse_bytes(str(dask.config.get("wkdist.downsample.piece-memory", default="128MiB")))
+    piece = spec.shard_shape
+    source_bytes_per_voxel = factors.prod() * spec.num_channels * itemsize
+    while piece.prod() * source_bytes_per_voxel > budget and piece != spec.chunk_shape:
+        piece = (piece // 2).pairmax(spec.chunk_shape)
+    return piece
+
+
 def mag_factors(source: Mag, target: Mag) -> Vec3Int:
     """``target / source`` per axis; raises unless every factor is a whole number."""
     src, tgt = source.to_vec3_int(), target.to_vec3_int()
@@ -103,13 +121,17 @@ def plan_downsample_mag(source: MagView, target: MagView, interpolation_mode: st
     # scipy-zoom modes depend on the extent of what is zoomed: use the reference's
     # job cells (whole shards, >= 1024³ voxels); the other kernels are local.
     unit = downsample_job_shape(spec.shard_shape) if mode in ZOOM_MODES else spec.shard_shape
+    if mode in ZOOM_MODES:
+        pieces = downsample_buffer_shape(factors, spec.shard_shape)
+    else:
+        pieces = piece_shape(factors, spec, source.info.dtype.itemsize)
     producer = DownsampleShard(
         source.path,
         source.data_format,
         layer.bounding_box.align_with_mag(source.mag, ceil=True).in_mag(source.mag),
         factors,
         mode,
-        downsample_buffer_shape(factors, spec.shard_shape),
+        pieces,
     )
     return plan_shard_jobs(
         producer,
