@@ -23,7 +23,7 @@ FLAT_CHUNKS_PER_SHARD = Vec3Int(128, 128, 1)
 
 def _to_vec(value: Vec3IntLike | int, name: str) -> Vec3Int:
     try:
-        return Vec3Int.full(value) if isinstance(value, int) else Vec3Int(value)
+        return Vec3Int.from_vec_or_int(value)
     except (TypeError, ValueError) as error:
         raise InvalidArgumentError(
             f"{name} must be an int or three ints (x, y, z); got {value!r}"

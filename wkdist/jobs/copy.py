@@ -46,10 +46,6 @@ class ReadRegion:
         return open_array(self.path, self.data_format).read(box)
 
 
-def _vec(value: Vec3IntLike | int) -> Vec3Int:
-    return Vec3Int.full(value) if isinstance(value, int) else Vec3Int(value)
-
-
 def target_layout(
     source: ArraySpec,
     *,
@@ -66,11 +62,11 @@ def target_layout(
     unsharded source copied to a sharded format gets the default 32³ chunks per
     shard, WKW needs cubic chunks and shards.
     """
-    chunk = source.chunk_shape if chunk_shape is None else _vec(chunk_shape)
+    chunk = source.chunk_shape if chunk_shape is None else Vec3Int.from_vec_or_int(chunk_shape)
     if shard_shape is not None:
-        shard = _vec(shard_shape)
+        shard = Vec3Int.from_vec_or_int(shard_shape)
     elif chunks_per_shard is not None:
-        shard = chunk * _vec(chunks_per_shard)
+        shard = chunk * Vec3Int.from_vec_or_int(chunks_per_shard)
     elif data_format == DataFormat.ZARR:
         shard = chunk
     elif source.data_format == DataFormat.ZARR:
