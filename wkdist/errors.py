@@ -36,3 +36,35 @@ class DatasetExistsError(WkdistError, RuntimeError):
 
 class ReadOnlyError(WkdistError, RuntimeError):
     """A write was attempted on a read-only dataset, layer or view."""
+
+
+class ShardFailedError(WkdistError, RuntimeError):
+    """Making or writing one target shard failed inside a task (maybe on a remote worker).
+
+    The message names the shard and the array and carries the remote traceback
+    as text, because tracebacks do not survive pickling back to the client.
+    """
+
+    def __init__(self, message: str, shard: object = None, remote_traceback: str = "") -> None:
+        super().__init__(message)
+        self.shard = shard
+        self.remote_traceback = remote_traceback
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.args[0], self.shard, self.remote_traceback))
+
+
+class JobIncompleteError(WkdistError, RuntimeError):
+    """A job ended with shards unwritten: a task failed or its worker was lost.
+
+    ``unfinished`` lists the target shard boxes (target mag voxels) that were
+    not confirmed written; running the same job again redoes them (every task
+    is idempotent). The properties file was not updated.
+    """
+
+    def __init__(self, message: str, unfinished: list[object] | None = None) -> None:
+        super().__init__(message)
+        self.unfinished = list(unfinished or [])
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.args[0], self.unfinished))

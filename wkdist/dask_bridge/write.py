@@ -27,6 +27,7 @@ from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 from dask.utils import parse_bytes
 
+from wkdist.dask_bridge.failures import reporting_shard
 from wkdist.dask_bridge.grid import grid_chunks
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
@@ -70,8 +71,10 @@ def write_block(
 ) -> BoundingBox:
     """Write one block (whole target shards, in the mag's voxels) and return the
     Mag(1) box it covered, clipped to the requested box. Idempotent."""
-    open_array(target.path, target.data_format).write(topleft, block)
-    written = BoundingBox(topleft, Vec3Int(block.shape[1:])).from_mag_to_mag1(target.mag)
+    box = BoundingBox(topleft, Vec3Int(block.shape[1:]))
+    with reporting_shard(target, box):
+        open_array(target.path, target.data_format).write(topleft, block)
+    written = box.from_mag_to_mag1(target.mag)
     return written.intersected_with(clip_mag1, dont_assert=True)
 
 
@@ -189,6 +192,11 @@ def plan_write(
     return assemble_plan(token, target, box_in_mag.bottomright, tasks, dependencies=[data])
 
 
+def write_task_name(token: str) -> str:
+    """The name of a plan's write tasks; their keys are ``(name, index)``."""
+    return f"wkdist-write-{token}"
+
+
 def assemble_plan(
     token: str,
     target: WriteTarget,
@@ -200,7 +208,7 @@ def assemble_plan(
     key appended as its last argument, and returns a Mag(1) box), and one
     finalization task over all of them."""
     presize_key = (f"wkdist-presize-{token}",)
-    write_name = f"wkdist-write-{token}"
+    write_name = write_task_name(token)
     finalize_key = (f"wkdist-finalize-{token}",)
     graph: dict[object, object] = {presize_key: (presize_target, target, needed_shape)}
     write_keys = []

@@ -1,70 +1,170 @@
-"""Running write plans, with progress, on dask or on a cluster_tools executor."""
+"""Running shard-job plans: on dask (local threads or a ``distributed`` client) or
+on a ``concurrent.futures``-style executor such as ``cluster_tools``', with
+progress, and with failures reported by shard.
+
+Whatever the runner, a job either writes every planned shard and merges the
+boxes into the properties file, or raises :class:`~wkdist.errors.JobIncompleteError`
+naming the task failures (shard and worker traceback) and every shard not
+confirmed written.
+"""
 
 from __future__ import annotations
 
+import functools
 import sys
 from concurrent.futures import Executor, wait
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dask
+from dask.callbacks import Callback
 
 from wkdist.dask_bridge.shard_jobs import ShardJobPlan, run_shard_batch
 from wkdist.dask_bridge.write import finalize_write, presize_target
+from wkdist.errors import JobIncompleteError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
 
     from dask.delayed import Delayed
+    from distributed import Client
 
     from wkdist.geometry import BoundingBox
 
+#: How many unfinished shards an error message lists (``JobIncompleteError.unfinished`` has all).
+LISTED_SHARDS = 20
 
-def _active_client() -> object | None:
-    try:
-        from distributed import get_client
-    except ImportError:  # pragma: no cover - distributed is a dependency
-        return None
+
+def _active_client() -> Client | None:
+    from distributed import get_client
+
     try:
         return get_client()
     except ValueError:
         return None
 
 
-def _compute_on_dask(delayeds: list[Delayed], *, progress: bool) -> list[BoundingBox]:
-    client = _active_client()
-    if client is not None:
+def _is_client(executor: object) -> bool:
+    from distributed import Client
+
+    return isinstance(executor, Client)
+
+
+def _batch_keys(plan: ShardJobPlan) -> Iterator[tuple[tuple[str, int], tuple[BoundingBox, ...]]]:
+    """The graph key of each batch's write task, with the shards it writes."""
+    for index, batch in enumerate(plan.batches):
+        yield (plan.write_name, index), batch
+
+
+def _incomplete(
+    failures: Sequence[BaseException], unfinished: list[tuple[Path, BoundingBox]]
+) -> JobIncompleteError:
+    listed = "\n".join(f"  {path}: {box}" for path, box in unfinished[:LISTED_SHARDS])
+    if len(unfinished) > LISTED_SHARDS:
+        listed += f"\n  ... and {len(unfinished) - LISTED_SHARDS} more"
+    first = failures[0] if failures else None
+    cause = f"{type(first).__name__}: {first}" if first is not None else "tasks did not finish"
+    return JobIncompleteError(
+        f"{len(unfinished)} shard(s) were not written ({len(failures)} task failure(s)); "
+        "mags with unwritten shards keep their old bounding box. Running the job again "
+        f"redoes them (tasks are idempotent).\nFirst failure: {cause}\n"
+        f"Unfinished shards:\n{listed}",
+        unfinished,
+    )
+
+
+class _FinishedKeys(Callback):  # type: ignore[misc]
+    """Records the keys that dask's local scheduler completed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: set[object] = set()
+
+    def _posttask(self, key: object, *_: object) -> None:
+        self.keys.add(key)
+
+
+def _unfinished(plans: Sequence[ShardJobPlan], finished: set[object]) -> list[tuple[Path, BoundingBox]]:
+    return [
+        (plan.target.path, box)
+        for plan in plans
+        for key, batch in _batch_keys(plan)
+        if key not in finished
+        for box in batch
+    ]
+
+
+def _run_on_threads(plans: Sequence[ShardJobPlan], *, progress: bool) -> list[BoundingBox]:
+    delayeds = [plan.to_delayed() for plan in plans]
+    tracker = _FinishedKeys()
+    try:
+        with tracker:
+            if not progress:
+                return list(dask.compute(*delayeds))
+            from dask.diagnostics import ProgressBar
+
+            with ProgressBar(out=sys.stderr):
+                return list(dask.compute(*delayeds))
+    except Exception as error:
+        raise _incomplete([error], _unfinished(plans, tracker.keys)) from error
+
+
+def _run_on_client(
+    plans: Sequence[ShardJobPlan], client: Client, *, progress: bool
+) -> list[BoundingBox]:
+    from dask.delayed import Delayed
+    from distributed import progress as distributed_progress
+    from distributed import wait as distributed_wait
+
+    finals = [plan.to_delayed() for plan in plans]
+    writes: list[Delayed] = [
+        Delayed(key, final.dask, layer=final.__dask_layers__()[0])
+        for plan, final in zip(plans, finals)
+        for key, _ in _batch_keys(plan)
+    ]
+    # Futures for the write tasks too (same graph, same keys), to know which finished.
+    futures = client.compute([*finals, *writes])
+    try:
         if progress:
             print(f"wkdist: dask dashboard at {client.dashboard_link}", file=sys.stderr)
-            from distributed import progress as distributed_progress
-
-            futures = client.compute(delayeds)
             distributed_progress(futures)
-            return list(client.gather(futures))
-        return list(dask.compute(*delayeds))
-    if progress:
-        from dask.diagnostics import ProgressBar
+        distributed_wait(futures)
+        failures = [f.exception() for f in futures[len(plans) :] if f.status == "error"]
+        finished = {f.key for f in futures[len(plans) :] if f.status == "finished"}
+        if failures or len(finished) < len(writes):
+            raise _incomplete(failures, _unfinished(plans, finished))
+        return list(client.gather(futures[: len(plans)]))
+    finally:
+        client.cancel(futures)
 
-        with ProgressBar(out=sys.stderr):
-            return list(dask.compute(*delayeds))
-    return list(dask.compute(*delayeds))
+
+def _run_batch(plan: ShardJobPlan, batch: tuple[BoundingBox, ...]) -> BoundingBox:
+    return run_shard_batch(plan.producer, plan.target, batch, plan.clip_mag1, plan.piece_shape)
 
 
 def _run_on_executor(plan: ShardJobPlan, executor: Executor) -> BoundingBox:
     """Presize here, map the shard batches over ``executor``, finalize here."""
     presize_target(plan.target, plan.needed_shape)
-    futures = [
-        executor.submit(run_shard_batch, plan.producer, plan.target, batch, plan.clip_mag1)
-        for batch in plan.batches
-    ]
+    run = functools.partial(_run_batch, plan)
+    map_to_futures: Any = getattr(executor, "map_to_futures", None)
+    if map_to_futures is not None:  # cluster_tools: one array job for all batches
+        futures = map_to_futures(run, plan.batches)
+    else:
+        futures = [executor.submit(run, batch) for batch in plan.batches]
     wait(futures)
-    boxes = [future.result() for future in futures]  # raises the first failure
-    return finalize_write(plan.target, boxes)
+    failures = [error for f in futures if (error := f.exception()) is not None]
+    if failures:
+        finished = {
+            key for (key, _), f in zip(_batch_keys(plan), futures) if f.exception() is None
+        }
+        raise _incomplete(failures, _unfinished([plan], finished)) from failures[0]
+    return finalize_write(plan.target, [f.result() for f in futures])
 
 
 def run_plans(
-    plans: Sequence[ShardJobPlan | Delayed],
+    plans: Sequence[ShardJobPlan],
     *,
-    executor: Executor | None = None,
+    executor: Executor | Client | None = None,
     progress: bool | None = None,
 ) -> list[BoundingBox]:
     """Run ``plans`` and return the Mag(1) box each one wrote.
@@ -72,27 +172,31 @@ def run_plans(
     Parameters
     ----------
     plans
-        Fused shard-job plans or dask write plans (``Delayed``).
+        Fused shard-job plans.
     executor
-        ``None`` (default): the active dask scheduler (a ``distributed.Client`` if
-        one exists, else dask's local threads), all plans in one graph. A
-        ``concurrent.futures``-style executor (e.g. from
-        ``cluster_tools.get_executor``): each fused plan's shard batches are
-        mapped over it, plan after plan.
+        ``None`` (default): the active dask scheduler (a ``distributed.Client``
+        if one exists, e.g. inside :func:`wkdist.cluster`, else dask's local
+        threads), all plans in one graph. A ``distributed.Client``: that
+        client. Any other ``concurrent.futures``-style executor (e.g. from
+        ``cluster_tools.get_executor``): each plan's shard batches are mapped
+        over it, plan after plan.
     progress
         Show a progress bar (and the dashboard link with ``distributed``).
         Default: only when stderr is a terminal.
+
+    Raises
+    ------
+    JobIncompleteError
+        If a task failed or its worker was lost for good: the message gives the
+        first failure (shard and worker traceback) and the unfinished shards.
     """
     show = sys.stderr.isatty() if progress is None else progress
+    client = executor if _is_client(executor) else None
     if executor is None:
-        delayeds = [p.to_delayed() if isinstance(p, ShardJobPlan) else p for p in plans]
-        return _compute_on_dask(delayeds, progress=show)
-    results = []
-    for plan in plans:
-        if not isinstance(plan, ShardJobPlan):
-            raise TypeError(
-                f"executor= runs fused shard jobs only; got {type(plan).__name__}. "
-                "Run dask write plans on a dask scheduler (executor=None)."
-            )
-        results.append(_run_on_executor(plan, executor))
-    return results
+        client = _active_client()
+        if client is None:
+            return _run_on_threads(plans, progress=show)
+    if client is not None:
+        return _run_on_client(plans, client, progress=show)
+    assert executor is not None
+    return [_run_on_executor(plan, executor) for plan in plans]  # type: ignore[arg-type]
