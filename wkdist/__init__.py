@@ -35,14 +35,15 @@ _EXPORTS = {
         "AlreadyExistsError",
         "DatasetExistsError",
         "InvalidArgumentError",
-        "NotFoundError",
         "JobIncompleteError",
+        "NotFoundError",
         "ReadOnlyError",
         "ShardFailedError",
         "WkdistError",
     ),
     "wkdist.geometry": ("BoundingBox", "Mag", "Vec3Int"),
     "wkdist.properties": ("VoxelSize",),
+    "wkdist.run.clusters": ("cluster",),
     "wkdist.storage": ("DataFormat",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -78,10 +79,13 @@ if TYPE_CHECKING:
         AlreadyExistsError,
         DatasetExistsError,
         InvalidArgumentError,
+        JobIncompleteError,
         NotFoundError,
         ReadOnlyError,
+        ShardFailedError,
         WkdistError,
     )
     from wkdist.geometry import BoundingBox, Mag, Vec3Int
     from wkdist.properties import VoxelSize
     from wkdist.storage import DataFormat
+    from wkdist.run.clusters import cluster
