@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import dask
 import numpy as np
+from distributed import Client
+
+from wkdist.errors import JobIncompleteError
+from wkdist.run.clusters import DEFAULT_PROFILE, cluster
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
+    from concurrent.futures import Executor
 
     from wkdist.dataset import Dataset
 
@@ -38,8 +43,18 @@ def _layout_options(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(compress=None)
 
 
+def _cluster_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cluster", default=DEFAULT_PROFILE, metavar="PROFILE",
+        help="where the job runs: a profile name (local, distributed, slurm-jobqueue, "
+        "slurm-batch, or your own in $WKDIST_PROFILE_PATH or ~/.config/wkdist/profiles) "
+        "or a YAML file; default: local (a dask cluster on this machine)")
+    parser.add_argument("--jobs", type=int,
+                        help="worker processes of the local profile (default: sized to the machine)")
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--jobs", type=int, help="worker threads of the local scheduler (default: cores)")
+    _cluster_options(parser)
     parser.add_argument("--layer", action="append", dest="layers",
                         help="only this layer (repeatable; default: all)")
 
@@ -105,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="folder for the demo datasets (default: a temporary folder, removed afterwards)")
     demo.add_argument("--size", type=int, nargs=3, default=(256, 256, 128), metavar=("X", "Y", "Z"),
                       help="volume size in voxels (default: 256 256 128)")
+    _cluster_options(demo)
     return parser
 
 
@@ -163,6 +179,7 @@ def _copy(args: argparse.Namespace) -> None:
         data_format=args.data_format,
         compress=args.compress,
         layers_to_ignore=ignored,
+        executor=args.executor,
     )
     print(f"copied {source.path} to {args.target}")
 
@@ -172,7 +189,7 @@ def _compress(args: argparse.Namespace) -> None:
 
     ds = Dataset.open(args.dataset)
     for name in _selected_layers(ds, args.layers):
-        ds.get_layer(name).compress()
+        ds.get_layer(name).compress(executor=args.executor)
     print(f"compressed {ds.path}")
 
 
@@ -186,6 +203,7 @@ def _downsample(args: argparse.Namespace) -> None:
             coarsest_mag=args.coarsest_mag,
             interpolation_mode=args.interpolation_mode,
             sampling_mode=args.sampling_mode,
+            executor=args.executor,
         )
         print(f"{name}: created mags {', '.join(m.to_layer_name() for m in mags)}")
 
@@ -196,7 +214,8 @@ def _upsample(args: argparse.Namespace) -> None:
     ds = Dataset.open(args.dataset)
     for name in _selected_layers(ds, args.layers):
         mags = ds.get_layer(name).upsample(
-            args.from_mag, args.finest_mag, sampling_mode=args.sampling_mode
+            args.from_mag, args.finest_mag, sampling_mode=args.sampling_mode,
+            executor=args.executor,
         )
         print(f"{name}: created mags {', '.join(m.to_layer_name() for m in mags)}")
 
@@ -206,9 +225,9 @@ def _demo(args: argparse.Namespace) -> None:
 
     if args.path is None:
         with tempfile.TemporaryDirectory(prefix="wkdist-demo-") as tmp:
-            run_demo(Path(tmp), tuple(args.size))
+            run_demo(Path(tmp), tuple(args.size), executor=args.executor)
     else:
-        run_demo(args.path, tuple(args.size))
+        run_demo(args.path, tuple(args.size), executor=args.executor)
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
@@ -223,16 +242,34 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
 }
 
 
+@contextmanager
+def _runner(args: argparse.Namespace) -> Iterator[Executor | None]:
+    """The cluster of ``--cluster`` for the command; ``None`` for commands without one
+    and for dask clusters (their client is the default scheduler)."""
+    if not hasattr(args, "cluster"):
+        yield None
+        return
+    config = {"wkdist.cluster.local.n-workers": args.jobs} if args.jobs else {}
+    with cluster(args.cluster, config) as runner:
+        yield None if isinstance(runner, Client) else runner
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``wkdist`` command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    jobs = getattr(args, "jobs", None)
     try:
-        with dask.config.set(num_workers=jobs) if jobs else dask.config.set({}):
+        with _runner(args) as executor:
+            args.executor = executor
             _COMMANDS[args.command](args)
+    except JobIncompleteError as error:
+        print(f"wkdist: error: {error}", file=sys.stderr)  # the shards and tracebacks, in full
+        return 1
     except (ValueError, FileNotFoundError, FileExistsError, RuntimeError, IndexError) as error:
         print(f"wkdist: error: {error}".splitlines()[0], file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("wkdist: interrupted; everything started was shut down", file=sys.stderr)
+        return 130
     return 0
 
 

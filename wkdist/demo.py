@@ -12,6 +12,7 @@ from wkdist.geometry import BoundingBox
 from wkdist.sample_data import em_like_volume
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
     from pathlib import Path
 
 
@@ -23,9 +24,12 @@ def _disk_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
-def run_demo(folder: Path, size: tuple[int, int, int]) -> None:
+def run_demo(folder: Path, size: tuple[int, int, int], executor: Executor | None = None) -> None:
     """Write an EM-like color layer and its segmentation as WKW, copy the dataset
-    to compressed Zarr v3, downsample the copy, check it and print a summary."""
+    to compressed Zarr v3, downsample the copy, check it and print a summary.
+
+    The copy and the downsampling run on ``executor`` (``None``: the active dask
+    scheduler)."""
     folder.mkdir(parents=True, exist_ok=True)
     image, labels = em_like_volume(size)
     box = BoundingBox((0, 0, 0), size)
@@ -41,11 +45,13 @@ def run_demo(folder: Path, size: tuple[int, int, int]) -> None:
     write_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    target = source.copy_dataset(folder / "sample_zarr3", data_format="zarr3", compress=True)
+    target = source.copy_dataset(
+        folder / "sample_zarr3", data_format="zarr3", compress=True, executor=executor
+    )
     copy_s = time.perf_counter() - started
 
     started = time.perf_counter()
-    created = [target.get_layer(name).downsample() for name in target.layers]
+    created = [target.get_layer(name).downsample(executor=executor) for name in target.layers]
     downsample_s = time.perf_counter() - started
 
     started = time.perf_counter()
