@@ -20,6 +20,7 @@ is dask's default, so jobs run on it without ``executor=``; the executor of a
 from __future__ import annotations
 
 import os
+import warnings
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +72,11 @@ def _local() -> Iterator[Client]:
     from distributed import LocalCluster
 
     options = {k: v for k, v in _kwargs("local").items() if v is not None}
-    with _client_of(LocalCluster(**options)) as client:
+    with warnings.catch_warnings():
+        # Another dashboard on :8787 moves ours to a free port; the link says where.
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(**options)
+    with _client_of(cluster) as client:
         yield client
 
 
