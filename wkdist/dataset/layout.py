@@ -10,6 +10,7 @@ import dask.config
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import Vec3Int
 from wkdist.storage import DataFormat
+from wkdist.storage.base import is_power_of_two
 
 if TYPE_CHECKING:
     from wkdist.geometry import BoundingBox, Vec3IntLike
@@ -28,10 +29,6 @@ def _to_vec(value: Vec3IntLike | int, name: str) -> Vec3Int:
         raise InvalidArgumentError(
             f"{name} must be an int or three ints (x, y, z); got {value!r}"
         ) from error
-
-
-def _is_power_of_two(vec: Vec3Int) -> bool:
-    return all(v > 0 and v & (v - 1) == 0 for v in vec)
 
 
 def choose_chunk_and_shard_shape(
@@ -75,7 +72,7 @@ def choose_chunk_and_shard_shape(
     else:
         shard = chunk * DEFAULT_CHUNKS_PER_SHARD
     for name, vec in (("chunk_shape", chunk), ("shard_shape", shard)):
-        if not _is_power_of_two(vec):
+        if not all(is_power_of_two(v) for v in vec):
             raise InvalidArgumentError(f"{name} must be powers of two; got {tuple(vec)}")
     if shard % chunk != Vec3Int.zeros():
         raise InvalidArgumentError(

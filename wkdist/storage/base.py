@@ -48,7 +48,8 @@ CREATABLE_COMPRESSIONS: dict[DataFormat, tuple[str | None, ...]] = {
 METADATA_FILE_NAMES = ("header.wkw", ".zarray", "zarr.json")
 
 
-def _is_power_of_two(value: int) -> bool:
+def is_power_of_two(value: int) -> bool:
+    """Whether ``value`` is 1, 2, 4, 8, ..."""
     return value > 0 and value & (value - 1) == 0
 
 
@@ -118,7 +119,7 @@ class ArraySpec:
             )
         if self.data_format == DataFormat.WKW:
             for name, shape in (("chunk_shape", chunk), ("shard_shape", shard)):
-                if not shape.is_uniform() or not _is_power_of_two(shape.x) or shape.x > 32768:
+                if not shape.is_uniform() or not is_power_of_two(shape.x) or shape.x > 32768:
                     raise InvalidArgumentError(
                         f"{name} must be a cube whose edge is a power of two up to 32768 "
                         f"for WKW; got {tuple(shape)}"
@@ -155,7 +156,7 @@ class ArraySpec:
         """
         for name in ("chunk_shape", "shard_shape"):
             shape = getattr(self, name)
-            if not all(_is_power_of_two(v) for v in shape):
+            if not all(is_power_of_two(v) for v in shape):
                 raise InvalidArgumentError(f"{name} must be powers of two; got {tuple(shape)}")
         allowed = CREATABLE_COMPRESSIONS[self.data_format]
         if self.compression not in allowed:

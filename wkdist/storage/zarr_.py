@@ -196,10 +196,7 @@ class _TensorStoreArray(StorageArray):
                 f"{tuple(shape)}; resize the array first (resize({tuple(box.bottomright)}) "
                 "or set the layer's bounding box)"
             )
-        # No cache pool and a completed write: tensorstore may use `data` without a copy.
-        store[(slice(None), *box.to_slices())].write(
-            data, can_reference_source_data_indefinitely=True
-        ).result()
+        store[(slice(None), *box.to_slices())].write(data).result()
 
     def list_written_shards(self) -> list[BoundingBox]:
         """One unclipped box per stored shard (chunk for Zarr v2) key, from the key listing."""
