@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from concurrent.futures import Executor, wait
+from concurrent.futures import Executor, Future, wait
 from typing import TYPE_CHECKING, Any
 
 import dask
@@ -142,23 +142,33 @@ def _run_batch(plan: ShardJobPlan, batch: tuple[BoundingBox, ...]) -> BoundingBo
     return run_shard_batch(plan.producer, plan.target, batch, plan.clip_mag1, plan.piece_shape)
 
 
-def _run_on_executor(plan: ShardJobPlan, executor: Executor) -> BoundingBox:
-    """Presize here, map the shard batches over ``executor``, finalize here."""
+def _submit(plan: ShardJobPlan, executor: Executor) -> list[Future[BoundingBox]]:
+    """Presize here and submit the plan's shard batches to ``executor``."""
     presize_target(plan.target, plan.needed_shape)
     run = functools.partial(_run_batch, plan)
     map_to_futures: Any = getattr(executor, "map_to_futures", None)
     if map_to_futures is not None:  # cluster_tools: one array job for all batches
-        futures = map_to_futures(run, plan.batches)
-    else:
-        futures = [executor.submit(run, batch) for batch in plan.batches]
-    wait(futures)
-    failures = [error for f in futures if (error := f.exception()) is not None]
+        return list(map_to_futures(run, plan.batches))
+    return [executor.submit(run, batch) for batch in plan.batches]
+
+
+def _run_on_executor(plans: Sequence[ShardJobPlan], executor: Executor) -> list[BoundingBox]:
+    """Submit every plan's batches (they write different arrays), wait for all,
+    then finalize here each plan whose batches all succeeded."""
+    submitted = [(plan, _submit(plan, executor)) for plan in plans]
+    wait([future for _, futures in submitted for future in futures])
+    failures: list[BaseException] = []
+    finished: set[object] = set()
+    boxes = []
+    for plan, futures in submitted:
+        errors = [e for f in futures if (e := f.exception()) is not None]
+        failures += errors
+        finished.update(key for (key, _), f in zip(_batch_keys(plan), futures) if f.exception() is None)
+        if not errors:
+            boxes.append(finalize_write(plan.target, [f.result() for f in futures]))
     if failures:
-        finished = {
-            key for (key, _), f in zip(_batch_keys(plan), futures) if f.exception() is None
-        }
-        raise _incomplete(failures, _unfinished([plan], finished)) from failures[0]
-    return finalize_write(plan.target, [f.result() for f in futures])
+        raise _incomplete(failures, _unfinished(plans, finished)) from failures[0]
+    return boxes
 
 
 def run_plans(
@@ -179,7 +189,7 @@ def run_plans(
         threads), all plans in one graph. A ``distributed.Client``: that
         client. Any other ``concurrent.futures``-style executor (e.g. from
         ``cluster_tools.get_executor``): each plan's shard batches are mapped
-        over it, plan after plan.
+        over it, all plans at once (one array job each with cluster_tools).
     progress
         Show a progress bar (and the dashboard link with ``distributed``).
         Default: only when stderr is a terminal.
@@ -199,4 +209,4 @@ def run_plans(
     if client is not None:
         return _run_on_client(plans, client, progress=show)
     assert executor is not None
-    return [_run_on_executor(plan, executor) for plan in plans]  # type: ignore[arg-type]
+    return _run_on_executor(plans, executor)  # type: ignore[arg-type]
