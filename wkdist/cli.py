@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -254,9 +256,19 @@ def _runner(args: argparse.Namespace) -> Iterator[Executor | None]:
         yield None if isinstance(runner, Client) else runner
 
 
+class _Terminated(BaseException):
+    """SIGTERM (e.g. scancel of the job running wkdist), raised so that clusters shut down."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``wkdist`` command line; returns the exit code."""
     args = _parser().parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         with _runner(args) as executor:
             args.executor = executor
@@ -270,6 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wkdist: interrupted; everything started was shut down", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("wkdist: terminated; everything started was shut down", file=sys.stderr)
+        return 143
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -115,6 +115,12 @@ def _slurm_jobqueue() -> Iterator[Client]:
         yield client
 
 
+#: Memory settings of an enclosing SLURM job. Array jobs submitted from inside a
+#: job inherit them next to their own, and srun then refuses to start
+#: ("mutually exclusive"), so they are hidden while the executor submits.
+_ENCLOSING_JOB_MEMORY = ("SLURM_MEM_PER_CPU", "SLURM_MEM_PER_GPU", "SLURM_MEM_PER_NODE")
+
+
 @contextmanager
 def _slurm_batch() -> Iterator[Executor]:
     import cluster_tools
@@ -124,10 +130,14 @@ def _slurm_batch() -> Iterator[Executor]:
     if limit is not None:  # cluster-tools reads it from the environment
         os.environ.setdefault("SLURM_MAX_SUBMIT_JOBS", str(limit))
     cfut_dir = os.path.abspath(options.pop("cfut_dir", ".cfut"))
-    with cluster_tools.get_executor(
-        "slurm", cfut_dir=cfut_dir, job_resources=options.pop("job_resources", None), **options
-    ) as executor:
-        yield executor
+    hidden = {name: os.environ.pop(name) for name in _ENCLOSING_JOB_MEMORY if name in os.environ}
+    try:
+        with cluster_tools.get_executor(
+            "slurm", cfut_dir=cfut_dir, job_resources=options.pop("job_resources", None), **options
+        ) as executor:
+            yield executor
+    finally:
+        os.environ.update(hidden)
 
 
 _STARTERS: dict[str, Callable[[], Any]] = {

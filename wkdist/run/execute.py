@@ -20,7 +20,7 @@ from dask.callbacks import Callback
 
 from wkdist.dask_bridge.shard_jobs import ShardJobPlan, run_shard_batch
 from wkdist.dask_bridge.write import finalize_write, presize_target
-from wkdist.errors import JobIncompleteError
+from wkdist.errors import JobIncompleteError, ShardFailedError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -62,15 +62,26 @@ def _incomplete(
     listed = "\n".join(f"  {path}: {box}" for path, box in unfinished[:LISTED_SHARDS])
     if len(unfinished) > LISTED_SHARDS:
         listed += f"\n  ... and {len(unfinished) - LISTED_SHARDS} more"
-    first = failures[0] if failures else None
-    cause = f"{type(first).__name__}: {first}" if first is not None else "tasks did not finish"
+    cause = _describe(failures[0]) if failures else "tasks did not finish"
     return JobIncompleteError(
         f"{len(unfinished)} shard(s) were not written ({len(failures)} task failure(s)); "
-        "mags with unwritten shards keep their old bounding box. Running the job again "
-        f"redoes them (tasks are idempotent).\nFirst failure: {cause}\n"
-        f"Unfinished shards:\n{listed}",
+        "mags with unwritten shards keep their old bounding box. Remove what the job "
+        "created (or the incomplete mags) and run it again.\n"
+        f"First failure: {cause}\nUnfinished shards:\n{listed}",
         unfinished,
     )
+
+
+def _describe(failure: BaseException) -> str:
+    """One failure, led by the failed shard where the task said which."""
+    remote = getattr(failure, "error", None)  # cluster_tools' RemoteException: the remote traceback
+    if not isinstance(remote, str):
+        return f"{type(failure).__name__}: {failure}"
+    job = getattr(failure, "job_id", "?")
+    headline = remote.rfind(f"{ShardFailedError.__name__}: ")
+    if headline < 0:
+        return f"{type(failure).__name__} in SLURM job {job}:\n{remote.strip()}"
+    return f"{remote[headline:].strip()}\n(SLURM job {job})"
 
 
 class _FinishedKeys(Callback):  # type: ignore[misc]
