@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from concurrent.futures import Executor, Future, wait
+from concurrent.futures import Executor, Future, as_completed, wait
 from typing import TYPE_CHECKING, Any
 
 import dask
@@ -163,11 +163,26 @@ def _submit(plan: ShardJobPlan, executor: Executor) -> list[Future[BoundingBox]]
     return [executor.submit(run, batch) for batch in plan.batches]
 
 
-def _run_on_executor(plans: Sequence[ShardJobPlan], executor: Executor) -> list[BoundingBox]:
+def _wait(futures: list[Future[BoundingBox]], *, progress: bool) -> None:
+    if not progress or not futures:
+        wait(futures)
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True)) as bar:
+        task = bar.add_task("shard batches", total=len(futures))
+        for _ in as_completed(futures):
+            bar.advance(task)
+
+
+def _run_on_executor(
+    plans: Sequence[ShardJobPlan], executor: Executor, *, progress: bool
+) -> list[BoundingBox]:
     """Submit every plan's batches (they write different arrays), wait for all,
     then finalize here each plan whose batches all succeeded."""
     submitted = [(plan, _submit(plan, executor)) for plan in plans]
-    wait([future for _, futures in submitted for future in futures])
+    _wait([future for _, futures in submitted for future in futures], progress=progress)
     failures: list[BaseException] = []
     finished: set[object] = set()
     boxes = []
@@ -202,7 +217,8 @@ def run_plans(
         ``cluster_tools.get_executor``): each plan's shard batches are mapped
         over it, all plans at once (one array job each with cluster_tools).
     progress
-        Show a progress bar (and the dashboard link with ``distributed``).
+        Show a progress bar (dask's; rich's for executors; and the dashboard
+        link with ``distributed``).
         Default: only when stderr is a terminal.
 
     Raises
@@ -220,4 +236,4 @@ def run_plans(
     if client is not None:
         return _run_on_client(plans, client, progress=show)
     assert executor is not None
-    return _run_on_executor(plans, executor)  # type: ignore[arg-type]
+    return _run_on_executor(plans, executor, progress=show)  # type: ignore[arg-type]
