@@ -20,11 +20,15 @@ is dask's default, so jobs run on it without ``executor=``; the executor of a
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import warnings
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import dask.config
+from dask.utils import parse_timedelta
+from distributed.diagnostics.plugin import SchedulerPlugin
 
 from wkdist.errors import InvalidArgumentError
 from wkdist.run.profiles import load_profile
@@ -98,10 +102,54 @@ def _distributed() -> Iterator[Client]:
 
 
 @contextmanager
-def _slurm_jobqueue() -> Iterator[Client]:
-    from dask_jobqueue import SLURMCluster
+def _keeping_sigint() -> Iterator[None]:
+    """Import-time guard for dask_jobqueue, which sets a SIGINT handler (``sys.exit``)
+    when first imported: keep the caller's handler (Ctrl-C must stay a
+    KeyboardInterrupt), and let the import work off the main thread, where
+    ``signal.signal`` would raise."""
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.getsignal(signal.SIGINT)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        return
+    original = signal.signal
+    signal.signal = lambda signum, handler: signal.getsignal(signum)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        signal.signal = original
 
-    cluster = SLURMCluster()
+
+class _LostWorkersTimeout(SchedulerPlugin):  # type: ignore[misc]
+    """Arms the scheduler's no-workers timeout once the first worker has joined.
+
+    Armed from the start, it would fail a job whose first worker job waits in
+    the SLURM queue longer than the timeout; armed after, it fails (instead of
+    hangs) a job whose workers are lost and not replaced.
+    """
+
+    name = "wkdist-lost-workers-timeout"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    async def start(self, scheduler: Any) -> None:
+        if scheduler.workers:
+            scheduler.no_workers_timeout = self.seconds
+
+    def add_worker(self, scheduler: Any, worker: str) -> None:
+        scheduler.no_workers_timeout = self.seconds
+
+
+@contextmanager
+def _slurm_jobqueue() -> Iterator[Client]:
+    with _keeping_sigint():
+        from dask_jobqueue import SLURMCluster
+
+    with dask.config.set({"distributed.scheduler.no-workers-timeout": None}):
+        cluster = SLURMCluster()
     try:
         adapt = _kwargs("adapt")
         if adapt:
@@ -111,7 +159,10 @@ def _slurm_jobqueue() -> Iterator[Client]:
     except BaseException:
         cluster.close()
         raise
+    timeout = dask.config.get("wkdist.cluster.lost-workers-timeout", default=None)
     with _client_of(cluster) as client:
+        if timeout is not None:
+            client.register_plugin(_LostWorkersTimeout(parse_timedelta(timeout)))
         yield client
 
 

@@ -64,9 +64,9 @@ def _incomplete(
         listed += f"\n  ... and {len(unfinished) - LISTED_SHARDS} more"
     cause = _describe(failures[0]) if failures else "tasks did not finish"
     return JobIncompleteError(
-        f"{len(unfinished)} shard(s) were not written ({len(failures)} task failure(s)); "
-        "mags with unwritten shards keep their old bounding box. Remove what the job "
-        "created (or the incomplete mags) and run it again.\n"
+        f"{len(unfinished)} shard(s) were not confirmed written ({len(failures)} task "
+        "failure(s)). Remove what the job created (a copy's target, new mags) and run it "
+        "again.\n"
         f"First failure: {cause}\nUnfinished shards:\n{listed}",
         unfinished,
     )

@@ -91,7 +91,12 @@ def load_profile(profile: str | os.PathLike[str]) -> dict[str, Any]:
             f"cluster profile {path} must be a mapping of dask settings; got {type(settings).__name__}"
         )
     settings = dask.config.merge(settings, dask.config.collect_env())
-    kind = settings.get("wkdist", {}).get("cluster", {}).get("kind")
-    if kind is None:
-        raise InvalidArgumentError(f"cluster profile {path} sets no wkdist.cluster.kind")
+    section: Any = settings
+    for key in ("wkdist", "cluster"):
+        section = section.get(key) if isinstance(section, dict) else None
+    if not isinstance(section, dict) or section.get("kind") is None:
+        raise InvalidArgumentError(
+            f"cluster profile {path} sets no wkdist.cluster.kind; expected e.g. "
+            "'wkdist: {cluster: {kind: local}}'"
+        )
     return settings
