@@ -96,7 +96,8 @@ _PEAK_SCRIPT = textwrap.dedent(
 def test_a_copy_task_stays_within_the_budget(tmp_path):
     # One 512³ uint8 shard is 128 MiB. Copied whole, the task holds it (the peak
     # rises past 128 MiB); with a 16 MiB budget it holds 16 MiB pieces and the
-    # shard's encoded bytes (constant slabs: a few KiB).
+    # shard's encoded bytes (constant slabs: a few KiB), plus what the libraries
+    # load on first use (40-80 MiB seen), never the whole shard.
     ds = wk.Dataset(tmp_path / "source", voxel_size=(1, 1, 1))
     view = ds.add_layer("color", "color", dtype="uint8", data_format="wkw").add_mag(
         1, chunk_shape=32, shard_shape=512
@@ -112,4 +113,5 @@ def test_a_copy_task_stays_within_the_budget(tmp_path):
         ).stdout
         rises[budget] = int(out.split()[-1])
     assert rises["1GiB"] >= 128, rises
-    assert rises["16MiB"] <= 64, rises
+    assert rises["16MiB"] < 128, rises
+    assert rises["16MiB"] * 2 < rises["1GiB"], rises
