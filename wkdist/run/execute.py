@@ -62,9 +62,11 @@ def _incomplete(
     listed = "\n".join(f"  {path}: {box}" for path, box in unfinished[:LISTED_SHARDS])
     if len(unfinished) > LISTED_SHARDS:
         listed += f"\n  ... and {len(unfinished) - LISTED_SHARDS} more"
-    cause = _describe(failures[0]) if failures else "tasks did not finish"
+    # Tasks that depend on a failed one fail with its exception: count each once.
+    distinct = list({f"{type(e).__name__}: {e}": e for e in failures}.values())
+    cause = _describe(distinct[0]) if distinct else "tasks did not finish"
     return JobIncompleteError(
-        f"{len(unfinished)} shard(s) were not confirmed written ({len(failures)} task "
+        f"{len(unfinished)} shard(s) were not confirmed written ({len(distinct)} distinct "
         "failure(s)). Remove what the job created (a copy's target, new mags) and run it "
         "again.\n"
         f"First failure: {cause}\nUnfinished shards:\n{listed}",
