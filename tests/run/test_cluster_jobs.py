@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import dask
@@ -28,6 +30,8 @@ from tests.run.run_support import (
     finalization_writes,
     jobqueue_settings,
     run_job,
+    slurm_jobs,
+    wait_for,
     slurm,
     slurm_batch_settings,
 )
@@ -141,15 +145,26 @@ def test_slurm_jobqueue_profile_starts_in_a_thread(tmp_path):
 @slurm
 def test_slurm_jobqueue_waits_for_a_queued_worker_job(source, tmp_path, job_name):
     """The lost-workers timeout is for workers lost mid-run: a worker job that waits
-    in the queue longer than that (here held back 20 s by --begin) must not fail the job."""
+    in the queue longer than that (here held for 8 s, released by the test) must
+    not fail the job."""
     config = {
         **jobqueue_settings(job_name, tmp_path / "logs"),
-        "jobqueue.slurm.job-extra-directives": ["--begin=now+20"],
+        "jobqueue.slurm.job-extra-directives": ["--hold"],
         "wkdist.cluster.adapt.maximum-jobs": 1,
-        "wkdist.cluster.lost-workers-timeout": "5s",
+        "wkdist.cluster.lost-workers-timeout": "3s",
     }
+
+    def release_later() -> None:
+        wait_for(lambda: bool(slurm_jobs(job_name)), timeout=30, what="the held worker job")
+        time.sleep(8)
+        for job in slurm_jobs(job_name):
+            subprocess.run(["scontrol", "release", job], check=True)
+
+    releaser = threading.Thread(target=release_later, daemon=True)
+    releaser.start()
     with wk.cluster("slurm-jobqueue", config=config):
         source[0].copy_dataset(tmp_path / "dst", data_format="zarr3", shard_shape=64)
+    releaser.join(timeout=5)
     assert_no_jobs_left(job_name)
     copied = wk.Dataset.open(tmp_path / "dst").get_layer("color").get_mag(1).read()
     assert (copied == source[1]).all()
