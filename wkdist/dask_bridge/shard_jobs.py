@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import dask.config
 from dask.base import tokenize
-from dask.utils import parse_bytes
 
 from wkdist.dask_bridge.failures import reporting_shard
-from wkdist.dask_bridge.write import assemble_plan, write_task_name
+from wkdist.dask_bridge.write import assemble_plan, task_memory, write_task_name
 from wkdist.geometry import BoundingBox, Vec3Int
 from wkdist.storage import open_array
 
@@ -52,7 +51,7 @@ def write_piece_shape(spec: ArraySpec) -> Vec3Int:
     Halves the longest axis of the shard shape (z first on ties) until one
     piece's voxels fit the budget or the piece is a single chunk.
     """
-    budget = parse_bytes(str(dask.config.get("wkdist.write.task-memory", default="1GiB")))
+    budget = task_memory()
     voxel_bytes = spec.num_channels * spec.dtype.itemsize
     chunk = spec.chunk_shape
     counts = list(spec.shard_shape // chunk)  # chunks per piece along x, y, z

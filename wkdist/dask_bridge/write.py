@@ -87,6 +87,11 @@ def finalize_write(target: WriteTarget, boxes: list[BoundingBox]) -> BoundingBox
     return union
 
 
+def task_memory() -> int:
+    """``wkdist.write.task-memory`` in bytes: the voxels one write task may hold."""
+    return parse_bytes(str(dask.config.get("wkdist.write.task-memory", default="1GiB")))
+
+
 def batch_shape(spec: ArraySpec, box_in_mag: BoundingBox) -> Vec3Int:
     """The block shape of write tasks: a power-of-two multiple of the shard shape.
 
@@ -95,7 +100,7 @@ def batch_shape(spec: ArraySpec, box_in_mag: BoundingBox) -> Vec3Int:
     """
     shard = spec.shard_shape
     shard_bytes = shard.prod() * spec.num_channels * spec.dtype.itemsize
-    budget = parse_bytes(str(dask.config.get("wkdist.write.task-memory", default="1GiB")))
+    budget = task_memory()
     max_tasks = int(dask.config.get("wkdist.write.max-tasks", default=2000))
     shard_counts = [
         len(cuts) for cuts in grid_chunks(box_in_mag, shard)
@@ -127,7 +132,7 @@ def _usable_as_blocks(data: da.Array, spec: ArraySpec, box_in_mag: BoundingBox) 
         if np.any(edges % step):
             return False
     largest = math.prod(max(sizes) for sizes in data.chunks) * data.dtype.itemsize
-    budget = parse_bytes(str(dask.config.get("wkdist.write.task-memory", default="1GiB")))
+    budget = task_memory()
     return largest <= budget
 
 
