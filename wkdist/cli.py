@@ -7,6 +7,8 @@ import signal
 import sys
 import tempfile
 import threading
+import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from distributed import Client
 
-from wkdist.errors import JobIncompleteError
+from wkdist.errors import JobIncompleteError, UnfinishedJobWarning
 from wkdist.run.clusters import DEFAULT_PROFILE, cluster
 
 if TYPE_CHECKING:
@@ -108,9 +110,29 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="layers, mags, formats, boxes and sizes on disk")
     info.add_argument("dataset", type=Path)
 
-    verify = commands.add_parser("verify", help="check that two datasets hold equal voxels")
+    verify = commands.add_parser(
+        "verify",
+        help="check a dataset's shard files against its job journals, or that two datasets "
+        "hold equal voxels",
+        description="verify TARGET re-reads every shard file written by a journaled job and "
+        "checks it against the journal's checksum; verify A B compares the voxels of two "
+        "datasets. Exit code 0: intact / equal, 1: damage / differences, 2: usage or input error.",
+    )
     verify.add_argument("first", type=Path)
-    verify.add_argument("second", type=Path)
+    verify.add_argument("second", type=Path, nargs="?")
+
+    status = commands.add_parser(
+        "status", help="the jobs recorded in a dataset's journal: progress, failures, how to resume"
+    )
+    status.add_argument("dataset", type=Path)
+    status.add_argument("--watch", type=float, nargs="?", const=5.0, metavar="SECONDS",
+                        help="refresh every SECONDS (default 5) until every job is finished")
+
+    discard = commands.add_parser(
+        "discard", help="delete what an unfinished job wrote (its new files and its journal)"
+    )
+    discard.add_argument("dataset", type=Path)
+    discard.add_argument("--job", help="the job's name (default: the only unfinished one)")
 
     demo = commands.add_parser(
         "demo",
@@ -136,8 +158,15 @@ def _disk_size(path: Path) -> int:
 
 def _info(args: argparse.Namespace) -> None:
     from wkdist.dataset import Dataset
+    from wkdist.journal import job_status, unfinished_jobs
 
-    ds = Dataset.open(args.dataset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnfinishedJobWarning)
+        ds = Dataset.open(args.dataset)
+    for journal in unfinished_jobs(ds.path):
+        status = job_status(journal)
+        print(f"UNFINISHED job {journal.name} ({status.header.kind}): {status.done}/"
+              f"{status.total} shards written; see: wkdist status {ds.path}")
     print(f"{ds.path}: {ds.name}, voxel size {ds.voxel_size_with_unit.factor} {ds.voxel_size_with_unit.unit}")
     for layer in ds.layers.values():
         print(f"  {layer.name} ({layer.category}, {layer.data_format.value}, "
@@ -149,9 +178,16 @@ def _info(args: argparse.Namespace) -> None:
                   f"{_disk_size(view.path) / 2**20:.1f} MiB on disk")
 
 
+class _Differences(Exception):
+    """``verify`` found damage or differences (exit code 1)."""
+
+
 def _verify(args: argparse.Namespace) -> None:
     from wkdist.dataset import Dataset
 
+    if args.second is None:
+        _verify_files(args.first)
+        return
     first, second = Dataset.open(args.first), Dataset.open(args.second)
     problems = []
     for name, layer in first.layers.items():
@@ -165,8 +201,86 @@ def _verify(args: argparse.Namespace) -> None:
             elif not np.array_equal(view.to_dask().compute(), other.get_mag(mag).to_dask().compute()):
                 problems.append(f"{name} mag {mag.to_layer_name()} differs")
     if problems:
-        raise ValueError("; ".join(problems))
+        raise _Differences("; ".join(problems))
     print(f"equal: every layer and mag of {first.path} matches {second.path}")
+
+
+def _verify_files(path: Path) -> None:
+    from wkdist.journal import journals, verify_files
+
+    if not journals(path):
+        raise FileNotFoundError(f"no job journal in {path}: nothing to verify against")
+    checked, bad = verify_files(path)
+    if not bad:
+        print(f"intact: {checked} shard files of {path} match their journal")
+        return
+    for problem in bad:
+        print(f"  {problem}")
+    raise _Differences(
+        f"{len(bad)} of the journaled files of {path} are damaged or unknown; rewrite the "
+        f"damaged shards with: wkdist resume {path} --verify"
+    )
+
+
+def _status(args: argparse.Namespace) -> None:
+    from wkdist.journal import job_status, journals
+
+    while True:
+        found = journals(args.dataset)
+        if not found:
+            if not (args.dataset / "datasource-properties.json").is_file():
+                raise FileNotFoundError(f"no dataset at {args.dataset}")
+            print(f"{args.dataset}: no journaled jobs")
+            return
+        statuses = [job_status(journal) for journal in found]
+        if args.watch:
+            print("\033[2J\033[H", end="")
+        print("\n".join(status.describe() for status in statuses), flush=True)
+        if not args.watch or all(status.finalized for status in statuses):
+            return
+        time.sleep(args.watch)
+
+
+def _discard(args: argparse.Namespace) -> None:
+    from wkdist.journal import unfinished_jobs
+
+    unfinished = unfinished_jobs(args.dataset)
+    if args.job is not None:
+        unfinished = [j for j in unfinished if j.name == args.job]
+        if not unfinished:
+            raise FileNotFoundError(f"no unfinished job {args.job!r} in {args.dataset}")
+    if not unfinished:
+        raise FileNotFoundError(f"no unfinished job in {args.dataset}; nothing to discard")
+    if len(unfinished) > 1:
+        names = ", ".join(j.name for j in unfinished)
+        raise ValueError(f"{args.dataset} has several unfinished jobs ({names}); pick one with --job")
+    journal = unfinished[0]
+    created = ", ".join(journal.header.created) or "no files"
+    journal.discard()
+    print(f"discarded job {journal.name}: removed {created} and its journal")
+
+
+def _check_copy(args: argparse.Namespace) -> None:
+    from wkdist.dataset import Dataset
+    from wkdist.jobs.copy import check_dataset_copy
+
+    source = Dataset.open(args.source)
+    check_dataset_copy(
+        source,
+        args.target,
+        _selected_layers(source, args.layers),
+        data_format=args.data_format,
+        chunk_shape=args.chunk_shape,
+        shard_shape=args.shard_shape,
+        chunks_per_shard=None,
+        compress=args.compress,
+    )
+
+
+def _check_layers(args: argparse.Namespace) -> None:
+    from wkdist.dataset import Dataset
+
+    _selected_layers(Dataset.open(args.dataset), args.layers)
 
 
 def _copy(args: argparse.Namespace) -> None:
@@ -240,7 +354,19 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "upsample": _upsample,
     "info": _info,
     "verify": _verify,
+    "status": _status,
+    "discard": _discard,
     "demo": _demo,
+}
+
+
+#: Checks of a command's arguments and input that run before any cluster starts.
+_CHECKS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "copy": _check_copy,
+    "convert": _check_copy,
+    "compress": _check_layers,
+    "downsample": _check_layers,
+    "upsample": _check_layers,
 }
 
 
@@ -270,9 +396,14 @@ def main(argv: list[str] | None = None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
+        if args.command in _CHECKS:
+            _CHECKS[args.command](args)
         with _runner(args) as executor:
             args.executor = executor
             _COMMANDS[args.command](args)
+    except _Differences as error:
+        print(f"wkdist: {error}", file=sys.stderr)
+        return 1
     except JobIncompleteError as error:
         print(f"wkdist: error: {error}", file=sys.stderr)  # the shards and tracebacks, in full
         return 1

@@ -68,3 +68,7 @@ class JobIncompleteError(WkdistError, RuntimeError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.args[0], self.unfinished))
+
+
+class UnfinishedJobWarning(UserWarning):
+    """A dataset holds a job that was started and not finished (see ``wkdist status``)."""

@@ -20,8 +20,10 @@ from wkdist.errors import (
     InvalidArgumentError,
     NotFoundError,
     ReadOnlyError,
+    UnfinishedJobWarning,
 )
 from wkdist.geometry import BoundingBox
+from wkdist.journal import unfinished_jobs
 from wkdist.properties import (
     DatasetProperties,
     LayerProperties,
@@ -172,12 +174,21 @@ class Dataset:
         self._init_from_disk(path, read_only=False)
 
     def _init_from_disk(self, path: Path, *, read_only: bool) -> None:
+        if path.exists() and not path.is_dir():
+            raise FileNotFoundError(f"no dataset at {path}: it is a file, not a dataset folder")
         self._path = path
         self._read_only = read_only
         self._layers: dict[str, Layer] = {}
         self._loaded: tuple[tuple[int, int, int], DatasetProperties] | None = None
         self._properties  # noqa: B018 - load now, so a broken file fails here
         self._saved_stamp = self._file_stamp()
+        for journal in unfinished_jobs(path):
+            warnings.warn(
+                f"{path} holds the unfinished job {journal.name} ({journal.header.kind}); "
+                f"its data is incomplete. See: wkdist status {path}",
+                UnfinishedJobWarning,
+                stacklevel=3,
+            )
 
     @classmethod
     def open(cls, dataset_path: str | os.PathLike[str], read_only: bool = False) -> Dataset:
@@ -589,13 +600,23 @@ class Dataset:
         each target shard is one unit of work, and only shards that hold data in
         the source are read and written.
         """
-        from wkdist.jobs.copy import add_layer_copy
+        from wkdist.jobs.copy import add_layer_copy, check_dataset_copy
         from wkdist.run import run_plans
 
         new_size = _voxel_size(voxel_size, voxel_size_with_unit, None) or self.voxel_size_with_unit
         replace = exists_ok if exist_ok is None else exist_ok
-        target = Dataset(new_dataset_path, voxel_size_with_unit=new_size, exist_ok=replace)
         ignored = set(layers_to_ignore or ())
+        check_dataset_copy(
+            self,
+            Path(new_dataset_path),
+            [name for name in self.layers if name not in ignored],
+            data_format=data_format,
+            chunk_shape=chunk_shape,
+            shard_shape=shard_shape,
+            chunks_per_shard=chunks_per_shard,
+            compress=compress,
+        )
+        target = Dataset(new_dataset_path, voxel_size_with_unit=new_size, exist_ok=replace)
         plans = [
             plan
             for layer in self.layers.values()

@@ -13,17 +13,18 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
 from wkdist.dataset.layout import DEFAULT_CHUNK_SHAPE, DEFAULT_CHUNKS_PER_SHARD, compression_for
+from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import Vec3Int
 from wkdist.jobs.shard_grid import cells_with_data
-from wkdist.storage import DataFormat, open_array
+from wkdist.storage import ArraySpec, DataFormat, open_array
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-    from pathlib import Path
+    from collections.abc import Iterable, Iterator
 
     import numpy as np
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer import Layer
     from wkdist.dataset.mag_view import MagView
     from wkdist.geometry import BoundingBox, Vec3IntLike
-    from wkdist.storage import ArraySpec
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,15 @@ def target_layout(
     ``None`` keeps the source's value where the target format can hold it;
     otherwise the nearest valid layout is chosen: Zarr v2 has shard = chunk, an
     unsharded source copied to a sharded format gets the default 32³ chunks per
-    shard, WKW needs cubic chunks and shards.
+    shard, WKW needs cubic chunks and shards. Shapes given explicitly are never
+    changed.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If explicit shapes contradict each other or the format (a shard that is
+        no multiple of the chunk, a Zarr v2 shard other than its chunk, a
+        non-cubic WKW shape).
     """
     chunk = source.chunk_shape if chunk_shape is None else Vec3Int.from_vec_or_int(chunk_shape)
     if shard_shape is not None:
@@ -73,13 +81,105 @@ def target_layout(
         shard = chunk * DEFAULT_CHUNKS_PER_SHARD
     else:
         shard = source.shard_shape
+    explicit_shard = shard_shape is not None or chunks_per_shard is not None
     if data_format == DataFormat.WKW and not (chunk.is_uniform() and shard.is_uniform()):
+        if (chunk_shape is not None and not chunk.is_uniform()) or (
+            explicit_shard and not shard.is_uniform()
+        ):
+            raise InvalidArgumentError(
+                f"WKW needs cubic chunks and shards; got chunk_shape={tuple(chunk)}, "
+                f"shard_shape={tuple(shard)}"
+            )
         chunk = chunk if chunk.is_uniform() else DEFAULT_CHUNK_SHAPE
         shard = Vec3Int.full(max(*shard, chunk.x))
     if shard % chunk != Vec3Int.zeros():
+        if explicit_shard:
+            raise InvalidArgumentError(
+                f"shard_shape={tuple(shard)} must be a multiple of chunk_shape={tuple(chunk)}"
+            )
         shard = shard.pairmax(chunk) // chunk * chunk
     keep = source.compressed if compress is None else compress
     return chunk, shard, keep
+
+
+def mag_copy_spec(
+    source: ArraySpec,
+    *,
+    data_format: DataFormat,
+    chunk_shape: Vec3IntLike | int | None = None,
+    shard_shape: Vec3IntLike | int | None = None,
+    chunks_per_shard: Vec3IntLike | int | None = None,
+    compress: bool | str | None = None,
+) -> ArraySpec | None:
+    """The layout of a mag's copy in ``data_format``, or ``None`` when the layout
+    does not change (the files are copied as they are).
+
+    Raises
+    ------
+    InvalidArgumentError
+        If the options give no layout that wkdist can create (see :func:`target_layout`,
+        :meth:`ArraySpec.check_creatable`).
+    """
+    chunk, shard, keep = target_layout(
+        source,
+        data_format=data_format,
+        chunk_shape=chunk_shape,
+        shard_shape=shard_shape,
+        chunks_per_shard=chunks_per_shard,
+        compress=compress,
+    )
+    codec = compression_for(data_format, keep)
+    same_codec = source.compressed == bool(keep) if compress is None else codec == source.compression
+    if (data_format, chunk, shard) == (source.data_format, source.chunk_shape, source.shard_shape) and same_codec:
+        return None
+    spec = ArraySpec(data_format, source.dtype, source.num_channels, chunk, shard, codec)
+    spec.check_creatable()
+    return spec
+
+
+def check_dataset_copy(
+    source: Dataset,
+    target: Path,
+    layer_names: Iterable[str],
+    *,
+    data_format: str | DataFormat | None,
+    chunk_shape: Vec3IntLike | int | None,
+    shard_shape: Vec3IntLike | int | None,
+    chunks_per_shard: Vec3IntLike | int | None,
+    compress: bool | str | None,
+) -> None:
+    """Check every argument of a dataset copy before anything is written.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If the target lies inside the source (or is it), or the layout options
+        give no valid layout for one of the copied mags (the message names it).
+    """
+    source_path, target_path = source.path.resolve(), Path(target).resolve()
+    if target_path == source_path or source_path in target_path.parents:
+        raise InvalidArgumentError(
+            f"the target {target} lies inside the source dataset {source.path}; "
+            "copy to a folder outside of it"
+        )
+    for name in layer_names:
+        layer = source.get_layer(name)
+        fmt = layer.data_format if data_format is None else DataFormat(data_format)
+        for mag, view in layer.mags.items():
+            try:
+                mag_copy_spec(
+                    view.info,
+                    data_format=fmt,
+                    chunk_shape=chunk_shape,
+                    shard_shape=shard_shape,
+                    chunks_per_shard=chunks_per_shard,
+                    compress=compress,
+                )
+            except InvalidArgumentError as error:
+                raise InvalidArgumentError(
+                    f"cannot copy layer {name!r} mag {mag.to_layer_name()} as "
+                    f"{fmt.value}: {error}"
+                ) from None
 
 
 def target_shards_with_data(source: MagView, shard_shape: Vec3Int) -> Iterator[BoundingBox]:
@@ -113,27 +213,22 @@ def add_mag_copy(
 ) -> ShardJobPlan | None:
     """Add ``source``'s mag to ``layer`` as a copy. Returns the plan that copies
     the voxels, or ``None`` when the files were copied directly (layout unchanged)."""
-    spec = source.info
-    fmt = layer.data_format
-    chunk, shard, keep = target_layout(
-        spec,
-        data_format=fmt,
+    spec = mag_copy_spec(
+        source.info,
+        data_format=layer.data_format,
         chunk_shape=chunk_shape,
         shard_shape=shard_shape,
         chunks_per_shard=chunks_per_shard,
         compress=compress,
     )
-    same_codec = (
-        spec.compressed == bool(keep)
-        if compress is None
-        else compression_for(fmt, keep) == spec.compression
-    )
     mag = source.mag
-    if (fmt, chunk, shard) == (spec.data_format, spec.chunk_shape, spec.shard_shape) and same_codec:
+    if spec is None:
         shutil.copytree(source.path, layer.path / mag.to_layer_name())
         layer.add_mag_for_existing_files(mag)
         return None
-    target = layer.add_mag(mag, chunk_shape=chunk, shard_shape=shard, compress=keep)
+    target = layer.add_mag(
+        mag, chunk_shape=spec.chunk_shape, shard_shape=spec.shard_shape, compress=spec.compression or False
+    )
     return plan_mag_copy(source, target)
 
 

@@ -353,6 +353,10 @@ class StorageArray(ABC):
     def list_written_shards(self) -> list[BoundingBox]:
         """One unclipped box per shard file present (own voxels), from the listing only."""
 
+    @abstractmethod
+    def shard_file(self, index: Vec3IntLike) -> Path:
+        """The file that stores the shard with grid index ``index`` (it may not exist)."""
+
     def shard_box(self, index: Vec3IntLike) -> BoundingBox:
         """The box of the shard with grid index ``index``, in the array's voxels."""
         shard = self.spec.shard_shape

@@ -10,9 +10,9 @@ import wkw
 
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
-from wkdist.storage.base import ArraySpec, DataFormat, StorageArray
 from wkdist.storage._layout import to_c_order
-from wkdist.storage.wkw_files import patch_shard, read_box, write_whole_shards
+from wkdist.storage.base import ArraySpec, DataFormat, StorageArray
+from wkdist.storage.wkw_files import patch_shard, read_box, shard_path, write_whole_shards
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -146,6 +146,10 @@ class WkwArray(StorageArray):
     def list_written_shards(self) -> list[BoundingBox]:
         """One box per ``z{Z}/y{Y}/x{X}.wkw`` file, unclipped, in the array's voxels."""
         return [self.shard_box(index) for index in list_shard_indices(self.path)]
+
+    def shard_file(self, index: Vec3IntLike) -> Path:
+        """``z{Z}/y{Y}/x{X}.wkw`` below the array."""
+        return shard_path(self.path, Vec3Int(index))
 
 
 def list_shard_indices(root: Path) -> list[Vec3Int]:

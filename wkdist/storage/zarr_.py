@@ -207,6 +207,10 @@ class _TensorStoreArray(StorageArray):
         ordered = sorted(indices, key=lambda index: (index.z, index.y, index.x))  # type: ignore[union-attr]
         return [self.shard_box(index) for index in ordered]  # type: ignore[arg-type]
 
+    def shard_file(self, index: Vec3IntLike) -> Path:
+        """The key file of the shard (Zarr v3) or chunk (Zarr v2) below the array."""
+        return self.path / self._layout.shard_key(Vec3Int(index))
+
     def zarr_array(self) -> zarr.Array[Any]:
         """A read-write ``zarr.Array`` (zarr-python) on this array, in its stored axis order."""
         import zarr

@@ -55,6 +55,13 @@ class ZarrLayout:
         _, x, y, z = self.axis_positions
         return Vec3Int(int(parts[x]), int(parts[y]), int(parts[z]))
 
+    def shard_key(self, index: Vec3Int) -> str:
+        """The storage key of the shard with x, y, z index ``index`` (channel block 0)."""
+        parts = ["0"] * self.rank
+        for position, value in zip(self.axis_positions[1:], index, strict=True):
+            parts[position] = str(value)
+        return self.key_prefix + self.key_separator.join(parts)
+
 
 def round_up(shape: Vec3Int, grid: Vec3Int) -> Vec3Int:
     """``shape`` rounded up to whole multiples of ``grid``."""

@@ -1,0 +1,249 @@
+"""A job's journal in its target dataset: ``<dataset>/.wkdist-jobs/<job>/``.
+
+The driver writes the header before any data; each write task, after its shards
+are durably stored, writes one :class:`~wkdist.journal.records.TaskRecord`; the
+finalization writes ``finalized.json`` last. A run of the same job (same
+identity) skips the recorded shards whose files are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wkdist.journal.files import TEMP_PREFIX, LocalFiles
+from wkdist.journal.records import FailureRecord, JobHeader, ShardFile, TaskRecord
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from wkdist.geometry import BoundingBox, Vec3Int
+    from wkdist.journal.files import JournalFiles
+    from wkdist.journal.records import ArrayPlan
+    from wkdist.storage import StorageArray
+
+#: The journal folder in a dataset.
+JOURNAL_DIR = ".wkdist-jobs"
+HEADER = "job.json"
+FINALIZED = "finalized.json"
+_READ_BLOCK = 16 * 2**20
+
+
+def job_identity(kind: str, source: str | None, target: str, parameters: dict[str, Any]) -> str:
+    """A stable hex digest of what a job is (not when or where it runs)."""
+    text = json.dumps([kind, source, target, parameters], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def file_crc32(path: Path, *, sync: bool = False) -> tuple[int, int, int]:
+    """``(size, mtime_ns, crc32)`` of the file at ``path``; with ``sync`` it is
+    fsynced first, so the fingerprint describes bytes that are on disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if sync:
+            os.fsync(fd)
+        crc = 0
+        with os.fdopen(os.dup(fd), "rb", buffering=0) as file:
+            while block := file.read(_READ_BLOCK):
+                crc = zlib.crc32(block, crc)
+        stat = os.fstat(fd)
+    finally:
+        os.close(fd)
+    return stat.st_size, stat.st_mtime_ns, crc
+
+
+def _fingerprint(array: StorageArray, index: Vec3Int) -> ShardFile:
+    path = array.shard_file(index)
+    relative = path.relative_to(array.path).as_posix()
+    try:
+        size, mtime, crc = file_crc32(path, sync=True)
+    except FileNotFoundError:  # an all-zero shard that the format does not store
+        return ShardFile(index, relative, -1, 0, 0)
+    return ShardFile(index, relative, size, mtime, crc)
+
+
+def task_record_name(array: str, indices: Iterable[Vec3Int]) -> str:
+    """The record name of a task: from its array and shards, so a repeated task
+    replaces its own record."""
+    text = json.dumps([array, [list(i) for i in indices]])
+    return f"tasks/{hashlib.sha1(text.encode()).hexdigest()[:24]}.json"
+
+
+@dataclass(frozen=True)
+class TaskJournal:
+    """What a write task needs to record its shards: small and picklable."""
+
+    job_dir: Path
+    array: str
+
+    def record(self, array: StorageArray, boxes: Iterable[BoundingBox]) -> None:
+        """Fsync and fingerprint the files of the shards ``boxes`` (in ``array``'s
+        voxels, whole shards), then store the task's record durably."""
+        shard = array.spec.shard_shape
+        indices = [box.topleft // shard for box in boxes]
+        shards = tuple(_fingerprint(array, index) for index in indices)
+        record = TaskRecord(self.array, time.time(), shards)
+        LocalFiles(self.job_dir).put(task_record_name(self.array, indices), record.to_json())
+
+
+def shard_unchanged(root: Path, shard: ShardFile) -> bool:
+    """The cheap check before a recorded shard is skipped: its file has the
+    recorded size and modification time (or is still absent)."""
+    try:
+        stat = (root / shard.file).stat()
+    except FileNotFoundError:
+        return shard.absent
+    return (stat.st_size, stat.st_mtime_ns) == (shard.size, shard.mtime_ns)
+
+
+class Journal:
+    """One job's journal (see the module docstring)."""
+
+    def __init__(self, dataset_path: Path, name: str, files: JournalFiles | None = None) -> None:
+        self.dataset_path = Path(dataset_path)
+        self.name = name
+        self.dir = self.dataset_path / JOURNAL_DIR / name
+        self.files: JournalFiles = files if files is not None else LocalFiles(self.dir)
+        self._header: JobHeader | None = None
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.dir)!r})"
+
+    # ------------------------------------------------------------ life cycle
+    @classmethod
+    def start(cls, dataset_path: Path, header: JobHeader) -> Journal:
+        """Write ``header`` as a new job's journal in ``dataset_path``."""
+        journal = cls(dataset_path, header.job_id)
+        if not journal.files.create(HEADER, header.to_json()):
+            raise FileExistsError(f"a job journal exists at {journal.dir} already")
+        journal._header = header
+        return journal
+
+    @property
+    def header(self) -> JobHeader:
+        if self._header is None:
+            self._header = JobHeader.from_json(self.files.get(HEADER))
+        return self._header
+
+    @property
+    def finalized(self) -> bool:
+        return self.files.exists(FINALIZED)
+
+    def task_journal(self, array: str) -> TaskJournal:
+        return TaskJournal(self.dir, array)
+
+    def record_failure(self, message: str) -> None:
+        failure = FailureRecord(time.time(), socket.gethostname(), message)
+        self.files.put(f"failures/{time.time_ns()}.json", failure.to_json())
+
+    def finalize(self) -> None:
+        """Mark the job finished (after its finalization wrote the properties)."""
+        self.files.put(FINALIZED, json.dumps({"time": time.time()}).encode())
+
+    # --------------------------------------------------------------- reading
+    def tasks(self) -> list[TaskRecord]:
+        """Every task record, read in parallel (10⁵ records take seconds)."""
+        names = self.files.list("tasks")
+        with ThreadPoolExecutor(8) as pool:
+            return list(pool.map(lambda n: TaskRecord.from_json(self.files.get(n)), names))
+
+    def failures(self) -> list[FailureRecord]:
+        return [FailureRecord.from_json(self.files.get(n)) for n in self.files.list("failures")]
+
+    def recorded_shards(self) -> dict[str, dict[Vec3Int, ShardFile]]:
+        """Per array (relative folder), the recorded shards by grid index."""
+        shards: dict[str, dict[Vec3Int, ShardFile]] = {}
+        for record in sorted(self.tasks(), key=lambda r: r.finished):
+            own = shards.setdefault(record.array, {})
+            own.update((s.index, s) for s in record.shards)
+        return shards
+
+    def done_shards(self, plan: ArrayPlan) -> set[Vec3Int]:
+        """Recorded shards of ``plan``'s array whose files are unchanged (cheap check)."""
+        root = self.dataset_path / plan.write_root
+        recorded = self.recorded_shards().get(plan.array, {})
+        return {index for index, shard in recorded.items() if shard_unchanged(root, shard)}
+
+    # ------------------------------------------------------------ clean-up
+    def remove_temporaries(self) -> int:
+        """Delete leftover ``.wkdist-tmp-*`` files and folders of killed writes
+        in the job's write roots; return how many."""
+        count = 0
+        for plan in self.header.arrays:
+            root = self.dataset_path / plan.write_root
+            if not root.is_dir():
+                continue
+            for path in list(root.rglob(f"{TEMP_PREFIX}*")) + list(root.rglob("*.__lock")):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                count += 1
+        return count
+
+    def discard(self) -> None:
+        """Delete what the job created (``header.created``) and the journal."""
+        for relative in sorted(self.header.created, key=len, reverse=True):
+            path = self.dataset_path / relative
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        self.files.remove()
+        for folder in (self.dataset_path / JOURNAL_DIR, self.dataset_path):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+
+
+def journals(dataset_path: Path) -> list[Journal]:
+    """Every job journal in the dataset, oldest first."""
+    root = Path(dataset_path) / JOURNAL_DIR
+    try:
+        names = sorted(p.name for p in root.iterdir() if (p / HEADER).is_file())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [Journal(dataset_path, name) for name in names]
+
+
+def unfinished_jobs(dataset_path: Path) -> list[Journal]:
+    """The journals of jobs that were started in the dataset and not finalized."""
+    return [j for j in journals(dataset_path) if not j.finalized]
+
+
+def new_header(
+    *,
+    kind: str,
+    source: str | None,
+    target: str,
+    parameters: dict[str, Any],
+    arrays: tuple[ArrayPlan, ...],
+    resume_command: str,
+    created: tuple[str, ...] = (),
+) -> JobHeader:
+    """The header of a job that starts now on this host."""
+    identity = job_identity(kind, source, target, parameters)
+    started = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started))
+    return JobHeader(
+        job_id=f"{stamp}-{kind}-{identity[:8]}",
+        identity=identity,
+        kind=kind,
+        source=source,
+        target=target,
+        parameters=parameters,
+        arrays=arrays,
+        started=started,
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        resume_command=resume_command,
+        created=created,
+    )

@@ -1,0 +1,139 @@
+"""What a job journal holds, as frozen values with a JSON form.
+
+* :class:`JobHeader` (``job.json``): what the job is, written before any data.
+* :class:`TaskRecord` (``tasks/<id>.json``): one per finished write task, the
+  shards it wrote with a fingerprint of each stored file.
+* :class:`FailureRecord` (``failures/<time>.json``): why a run stopped.
+* ``finalized.json``: the job's finalization ran; the journal stays for ``verify``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from wkdist.geometry import Vec3Int
+
+#: Version of the record layout, stored in every header.
+JOURNAL_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class ArrayPlan:
+    """One array a job writes.
+
+    Attributes
+    ----------
+    array
+        The array's folder relative to the dataset (``color/1``), where its
+        files are once the job is finalized.
+    write_root
+        Where the job writes them until then (the same, or a staging folder
+        such as ``color/1.compressing``), relative to the dataset.
+    shards
+        Number of shards the job writes into it.
+    """
+
+    array: str
+    write_root: str
+    shards: int
+
+
+@dataclass(frozen=True)
+class JobHeader:
+    """What a job is; its ``identity`` decides whether a second run is the same job.
+
+    ``created`` lists the paths (relative to the dataset, ``""`` for the dataset
+    folder itself) that the job created and that discarding it removes.
+    """
+
+    job_id: str
+    identity: str
+    kind: str
+    source: str | None
+    target: str
+    parameters: dict[str, Any]
+    arrays: tuple[ArrayPlan, ...]
+    started: float
+    host: str
+    pid: int
+    resume_command: str
+    created: tuple[str, ...] = ()
+    format: int = JOURNAL_FORMAT
+
+    @property
+    def total_shards(self) -> int:
+        return sum(a.shards for a in self.arrays)
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> JobHeader:
+        raw = json.loads(data)
+        raw["arrays"] = tuple(ArrayPlan(**a) for a in raw["arrays"])
+        raw["created"] = tuple(raw["created"])
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
+class ShardFile:
+    """A stored shard: its grid index, its file (relative to the array folder)
+    and the file's fingerprint; ``size`` is -1 when the shard holds only zeros
+    and the format stored no file."""
+
+    index: Vec3Int
+    file: str
+    size: int
+    mtime_ns: int
+    crc32: int
+
+    @property
+    def absent(self) -> bool:
+        return self.size < 0
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """The shards one write task made durable in one array."""
+
+    array: str
+    finished: float
+    shards: tuple[ShardFile, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            {
+                "array": self.array,
+                "finished": self.finished,
+                "shards": [
+                    [list(s.index), s.file, s.size, s.mtime_ns, s.crc32] for s in self.shards
+                ],
+            }
+        ).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> TaskRecord:
+        raw = json.loads(data)
+        shards = tuple(
+            ShardFile(Vec3Int(index), file, size, mtime, crc)
+            for index, file, size, mtime, crc in raw["shards"]
+        )
+        return cls(raw["array"], raw["finished"], shards)
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """Why a run of the job stopped (first line first)."""
+
+    time: float
+    host: str
+    message: str
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self)).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> FailureRecord:
+        return cls(**json.loads(data))

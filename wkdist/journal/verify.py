@@ -1,0 +1,85 @@
+"""Re-read a dataset's stored shard files and check them against the journals.
+
+The newest journal that wrote an array is its reference: each recorded shard
+file must exist with its recorded size and CRC-32, and no other file may sit
+among the array's shard files.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wkdist.journal.journal import file_crc32, journals
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from wkdist.journal.journal import Journal
+    from wkdist.journal.records import ShardFile
+
+#: Files of an array that are not shards.
+_METADATA = frozenset({"zarr.json", ".zarray", ".zattrs", "header.wkw"})
+
+
+@dataclass(frozen=True)
+class BadFile:
+    """A file that does not match its journal: ``problem`` is one of
+    ``missing``, ``truncated``, ``size changed``, ``checksum mismatch``, ``not in the journal``."""
+
+    journal: str
+    array: str
+    file: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.array}/{self.file}: {self.problem} (job {self.journal})"
+
+
+def _check(root: Path, shard: ShardFile) -> str | None:
+    try:
+        size, _, crc = file_crc32(root / shard.file)
+    except FileNotFoundError:
+        return None if shard.absent else "missing"
+    if shard.absent:
+        return "not in the journal"
+    if size < shard.size:
+        return "truncated"
+    if size != shard.size:
+        return "size changed"
+    return None if crc == shard.crc32 else "checksum mismatch"
+
+
+def _references(dataset_path: Path) -> dict[str, tuple[Journal, Path]]:
+    """Per array, the newest journal that wrote it and where its files are now."""
+    latest: dict[str, tuple[Journal, Path]] = {}
+    for journal in journals(dataset_path):
+        for plan in journal.header.arrays:
+            root = plan.array if journal.finalized else plan.write_root
+            latest[plan.array] = (journal, dataset_path / root)
+    return latest
+
+
+def verify_files(dataset_path: Path, *, threads: int = 8) -> tuple[int, list[BadFile]]:
+    """Check every journaled shard file of the dataset; return how many files were
+    read and the bad ones (missing, truncated, changed, stray)."""
+    checks: list[tuple[Journal, str, Path, ShardFile]] = []
+    bad: list[BadFile] = []
+    for array, (journal, root) in sorted(_references(dataset_path).items()):
+        shards = journal.recorded_shards().get(array, {})
+        checks += [(journal, array, root, shard) for shard in shards.values()]
+        known = {shard.file for shard in shards.values()}
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                relative = path.relative_to(root).as_posix()
+                if path.is_file() and path.name not in _METADATA and relative not in known:
+                    bad.append(BadFile(journal.name, array, relative, "not in the journal"))
+    with ThreadPoolExecutor(threads) as pool:
+        problems = list(pool.map(lambda c: _check(c[2], c[3]), checks))
+    bad += [
+        BadFile(journal.name, array, shard.file, problem)
+        for (journal, array, _, shard), problem in zip(checks, problems, strict=True)
+        if problem is not None
+    ]
+    return len(checks), sorted(bad, key=lambda b: (b.array, b.file))
