@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wkdist.dataset import layer_refs
 from wkdist.dataset.layer import Layer, SegmentationLayer, validate_layer_name
 from wkdist.dataset.layer_categories import CATEGORIES, COLOR_CATEGORY, SEGMENTATION_CATEGORY
+from wkdist.dataset.mag_refs import open_layer
+from wkdist.dataset.write_layer import write_layer
 from wkdist.dataset.zarr_groups import write_zarr_group_metadata
 from wkdist.errors import (
     AlreadyExistsError,
@@ -43,7 +46,7 @@ if TYPE_CHECKING:
     from numpy.typing import DTypeLike
 
     from wkdist.dataset.layer_categories import LayerCategoryType
-    from wkdist.geometry import Vec3IntLike
+    from wkdist.geometry import MagLike, Vec3IntLike
 
 DEFAULT_DATA_FORMAT = DataFormat.ZARR3
 _ALLOWED_DTYPES = {
@@ -396,6 +399,9 @@ class Dataset:
             The layer's box in Mag(1) voxels (default: empty at the origin).
         largest_segment_id
             Segmentation layers only: the largest id, if known.
+        **kwargs
+            ``mappings`` (segmentation layers: names of mapping files); other
+            keywords are ignored with a warning, as the reference ignores them.
 
         Raises
         ------
@@ -414,8 +420,18 @@ class Dataset:
             raise InvalidArgumentError(
                 f"category must be 'color' or 'segmentation'; got {category!r}"
             )
+        mappings = kwargs.pop("mappings", ()) if category == SEGMENTATION_CATEGORY else ()
+        if category == COLOR_CATEGORY and largest_segment_id is not None:
+            kwargs["largest_segment_id"] = largest_segment_id
+            largest_segment_id = None
         if kwargs:
-            raise InvalidArgumentError(f"add_layer() got unexpected arguments {sorted(kwargs)}")
+            # The reference accepts and ignores unknown keywords; say so instead of failing.
+            warnings.warn(
+                f"add_layer() ignores the arguments {sorted(kwargs)} (not used for a "
+                f"{category} layer)",
+                UserWarning,
+                stacklevel=2,
+            )
         if dtype is not None and dtype_per_channel is not None:
             raise InvalidArgumentError("pass dtype or dtype_per_channel, not both")
         per_channel = _parse_dtype(dtype if dtype is not None else dtype_per_channel)
@@ -445,8 +461,6 @@ class Dataset:
             raise InvalidArgumentError(
                 f"bounding_box must be a BoundingBox with topleft >= 0; got {bounding_box!r}"
             )
-        if category == COLOR_CATEGORY and largest_segment_id is not None:
-            raise InvalidArgumentError("largest_segment_id applies to segmentation layers only")
         layer_props = LayerProperties(
             name=layer_name,
             category=category,
@@ -456,9 +470,59 @@ class Dataset:
             num_channels=channels,
             element_class=element_class_from_dtype(per_channel, channels),
             largest_segment_id=largest_segment_id,
+            mappings=tuple(mappings),
         )
         self._update_properties(lambda props: props.with_layer(layer_props))
         return self.get_layer(layer_name)
+
+    def write_layer(
+        self,
+        layer_name: str,
+        category: LayerCategoryType,
+        data: np.ndarray,
+        *,
+        data_format: str | DataFormat = DEFAULT_DATA_FORMAT,
+        downsample: bool = True,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        chunks_per_shard: Vec3IntLike | int | None = None,
+        axes: Iterable[str] | None = None,
+        absolute_offset: Vec3IntLike | None = None,
+        mag: MagLike = 1,
+    ) -> Layer:
+        """Add a layer that holds ``data`` and (by default) its coarser mags.
+
+        Parameters
+        ----------
+        layer_name, category, data_format
+            As in :meth:`add_layer`; dtype and channels come from ``data``.
+        data
+            ``(X, Y, Z)`` or ``(C, X, Y, Z)`` voxels of ``mag`` (other orders: ``axes``).
+        downsample
+            Compute the coarser mags (as :meth:`Layer.downsample` does).
+        chunk_shape, shard_shape, chunks_per_shard
+            Layout of the new mag, as in :meth:`Layer.add_mag`.
+        axes
+            Names of the data's axes, e.g. ``("z", "y", "x")``.
+        absolute_offset
+            Top-left corner of the layer in Mag(1) voxels (default: the origin).
+        mag
+            The mag the data is in; the layer's box is its size times ``mag``.
+        """
+        return write_layer(
+            self,
+            layer_name,
+            category,
+            data,
+            data_format=data_format,
+            downsample=downsample,
+            chunk_shape=chunk_shape,
+            shard_shape=shard_shape,
+            chunks_per_shard=chunks_per_shard,
+            axes=axes,
+            absolute_offset=absolute_offset,
+            mag=mag,
+        )
 
     def get_or_add_layer(
         self,
@@ -523,7 +587,7 @@ class Dataset:
         (absolute paths, or relative ones with ``make_relative=True``).
         """
         self._ensure_writable()
-        foreign = _as_layer(foreign_layer)
+        foreign = open_layer(Dataset, foreign_layer)
         new_name = foreign.name if new_layer_name is None else new_layer_name
         validate_layer_name(new_name)
         if new_name in self.layers:
@@ -553,6 +617,61 @@ class Dataset:
         layer = self.get_layer(new_name)
         layer._read_only = True  # its files belong to the other dataset
         return layer
+
+    def add_layer_as_ref(
+        self,
+        foreign_layer: str | os.PathLike[str] | Layer,
+        new_layer_name: str | None = None,
+    ) -> Layer:
+        """Add another dataset's layer by reference: its mags' paths go into this
+        dataset's properties; nothing is copied or linked. The referenced mags are
+        read-only here; mags added to the new layer live in this dataset."""
+        return layer_refs.add_layer_as_ref(self, foreign_layer, new_layer_name)
+
+    def add_layer_like(self, other_layer: Layer, layer_name: str) -> Layer:
+        """Add an empty layer (no mags) with ``other_layer``'s category, dtype,
+        channels, box, format and settings."""
+        return layer_refs.add_layer_like(self, other_layer, layer_name)
+
+    def shallow_copy_dataset(
+        self,
+        new_dataset_path: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        layers_to_ignore: Iterable[str] | None = None,
+        make_relative: bool | None = None,
+    ) -> Dataset:
+        """A new dataset whose layers reference this dataset's mags (see
+        :meth:`add_layer_as_ref`); ``make_relative`` is accepted and ignored (deprecated)."""
+        return layer_refs.shallow_copy_dataset(
+            self,
+            new_dataset_path,
+            name=name,
+            layers_to_ignore=layers_to_ignore,
+            make_relative=make_relative,
+        )
+
+    def downsample(
+        self,
+        *,
+        sampling_mode: str = "anisotropic",
+        coarsest_mag: MagLike | None = None,
+        interpolation_mode: str = "default",
+        compress: bool | str = True,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        """Downsample every writable layer (see :meth:`Layer.downsample`)."""
+        for layer in self.layers.values():
+            if not layer.read_only:
+                layer.downsample(
+                    coarsest_mag=coarsest_mag,
+                    interpolation_mode=interpolation_mode,
+                    compress=compress,
+                    sampling_mode=sampling_mode,
+                    executor=executor,
+                    progress=progress,
+                )
 
     def copy_dataset(
         self,
@@ -665,7 +784,7 @@ class Dataset:
         from wkdist.run import run_plans
 
         self._ensure_writable()
-        source = _as_layer(foreign_layer)
+        source = open_layer(Dataset, foreign_layer)
         plans = add_layer_copy(
             source,
             self,
@@ -702,9 +821,3 @@ def _parse_dtype(dtype: DTypeLike | None) -> np.dtype:
     except TypeError as error:
         raise InvalidArgumentError(f"dtype must be a numpy dtype; got {dtype!r}") from error
 
-
-def _as_layer(layer: str | os.PathLike[str] | Layer) -> Layer:
-    if isinstance(layer, Layer):
-        return layer
-    path = Path(layer)
-    return Dataset.open(path.parent).get_layer(path.name)

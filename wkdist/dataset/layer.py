@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from wkdist.dataset.layer_categories import SEGMENTATION_CATEGORY
+from wkdist.dataset import mag_refs
 from wkdist.dataset.layout import choose_chunk_and_shard_shape, compression_for
 from wkdist.dataset.mag_view import MagView
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError, ReadOnlyError
@@ -19,6 +20,7 @@ from wkdist.properties import MagProperties, dtype_from_element_class
 from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Mapping
     from concurrent.futures import Executor
 
@@ -204,6 +206,14 @@ class Layer:
     def __repr__(self) -> str:
         return f"Layer({self._name!r}, dtype={self.dtype}, num_channels={self.num_channels})"
 
+    def as_segmentation_layer(self) -> SegmentationLayer:
+        """This layer typed as a :class:`SegmentationLayer`; raises unless it is one."""
+        if not isinstance(self, SegmentationLayer):
+            raise TypeError(  # the reference's exception type
+                f"layer {self._name!r} is a {self.category} layer, not a segmentation layer"
+            )
+        return self
+
     # ------------------------------------------------------------------ mags
     @property
     def mags(self) -> Mapping[Mag, MagView]:
@@ -336,6 +346,62 @@ class Layer:
         self._register_mag(mag, mag_path, array.spec)
         return self.get_mag(mag)
 
+    def add_mag_as_ref(
+        self,
+        foreign_mag_view_or_path: str | os.PathLike[str] | MagView,
+        *,
+        mag: MagLike | None = None,
+        extend_layer_bounding_box: bool = True,
+    ) -> MagView:
+        """Add another dataset's mag by reference: its path goes into the properties,
+        nothing is copied, and the mag is read-only here.
+
+        Parameters
+        ----------
+        foreign_mag_view_or_path
+            The mag, or its directory ``<dataset>/<layer>/<mag>``.
+        mag
+            The mag it becomes in this layer (default: the same).
+        extend_layer_bounding_box
+            Grow this layer's box to hold the foreign layer's box.
+        """
+        return mag_refs.add_mag_as_ref(
+            self,
+            foreign_mag_view_or_path,
+            mag=mag,
+            extend_layer_bounding_box=extend_layer_bounding_box,
+        )
+
+    def add_fs_copy_mag(
+        self,
+        foreign_mag_view_or_path: str | os.PathLike[str] | MagView,
+        *,
+        extend_layer_bounding_box: bool = True,
+        exists_ok: bool = False,
+    ) -> MagView:
+        """Copy another dataset's mag file by file (same format, dtype and channels;
+        no re-encoding) into this layer."""
+        return mag_refs.add_fs_copy_mag(
+            self,
+            foreign_mag_view_or_path,
+            extend_layer_bounding_box=extend_layer_bounding_box,
+            exists_ok=exists_ok,
+        )
+
+    def add_mag_from_zarrarray(
+        self,
+        mag: MagLike,
+        path: str | os.PathLike[str],
+        *,
+        move: bool = False,
+        extend_layer_bounding_box: bool = True,
+    ) -> MagView:
+        """Add the Zarr array at ``path`` (the layer's format, dtype and channels,
+        ``(C, X, Y, Z)``) as mag ``mag``, copying it (or moving it with ``move=True``)."""
+        return mag_refs.add_mag_from_zarrarray(
+            self, mag, path, move=move, extend_layer_bounding_box=extend_layer_bounding_box
+        )
+
     def add_mag_as_copy(
         self,
         foreign_mag_view: MagView,
@@ -382,9 +448,12 @@ class Layer:
     def compress(
         self, *, executor: Executor | None = None, progress: bool | None = None
     ) -> None:
-        """Compress every mag of the layer in place (see :meth:`MagView.compress`)."""
+        """Compress every mag of the layer in place (see :meth:`MagView.compress`);
+        mags that reference another dataset's files are left alone."""
+        self._ensure_writable()
         for mag_view in self.mags.values():
-            mag_view.compress(executor=executor, progress=progress)
+            if not mag_view.is_foreign:
+                mag_view.compress(executor=executor, progress=progress)
 
     def downsample(
         self,

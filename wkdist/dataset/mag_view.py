@@ -52,8 +52,9 @@ class MagView(View):
 
     @property
     def read_only(self) -> bool:
-        """Whether writes are refused (read-only dataset or linked layer)."""
-        return self._layer.read_only
+        """Whether writes are refused (read-only dataset, linked layer, or a mag
+        that references another dataset's files)."""
+        return self._layer.read_only or self.is_foreign
 
     @property
     def name(self) -> str:
@@ -186,7 +187,7 @@ class MagView(View):
         files stay until the compressed copy is complete. No-op if already compressed."""
         from wkdist.jobs.compress import compress_mag
 
-        self._layer._ensure_writable()
+        self._ensure_writable()
         compress_mag(self, executor=executor, progress=progress)
 
     def get_zarr_array(self) -> zarr.Array:

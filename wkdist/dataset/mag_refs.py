@@ -1,0 +1,159 @@
+"""Mags that reference another dataset's files, and mags added from existing files.
+
+A *ref* mag is an entry in ``datasource-properties.json`` whose ``path`` names
+another dataset's mag directory (absolute). Nothing is linked or copied; the
+mag is read-only through this dataset (its files belong to the other one).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wkdist.errors import AlreadyExistsError, InvalidArgumentError
+from wkdist.geometry import BoundingBox, Mag
+from wkdist.storage import detect_data_format, open_array
+
+if TYPE_CHECKING:
+    from wkdist.dataset.dataset import Dataset
+    from wkdist.dataset.layer import Layer
+    from wkdist.dataset.mag_view import MagView
+    from wkdist.geometry import MagLike
+
+
+def open_layer(dataset_type: type[Dataset], layer: str | os.PathLike[str] | Layer) -> Layer:
+    """``layer`` itself, or the layer at the path ``<dataset>/<layer name>``."""
+    if not isinstance(layer, str | os.PathLike):
+        return layer
+    path = Path(layer)
+    return dataset_type.open(path.parent).get_layer(path.name)
+
+
+def open_mag_view(
+    dataset_type: type[Dataset], mag_view: str | os.PathLike[str] | MagView
+) -> MagView:
+    """``mag_view`` itself, or the mag at the path ``<dataset>/<layer>/<mag>``."""
+    if not isinstance(mag_view, str | os.PathLike):
+        return mag_view
+    path = Path(mag_view)
+    return open_layer(dataset_type, path.parent).get_mag(path.name)
+
+
+def _check_compatible(layer: Layer, foreign: MagView) -> None:
+    info = foreign.info
+    if (info.dtype, info.num_channels) != (layer.dtype, layer.num_channels):
+        raise InvalidArgumentError(
+            f"cannot add {foreign!r} ({info.num_channels} x {info.dtype}) to {layer!r} "
+            f"({layer.num_channels} x {layer.dtype}): dtype and channels must match"
+        )
+    if info.data_format != layer.data_format:
+        raise InvalidArgumentError(
+            f"cannot add {foreign!r} ({info.data_format.value}) to {layer!r} "
+            f"({layer.data_format.value}): the data formats must match"
+        )
+
+
+def _add_existing_mag(
+    layer: Layer, mag: Mag, path: Path, foreign_box: BoundingBox | None
+) -> MagView:
+    """Register the array at ``path`` as mag ``mag`` and grow the layer's box to
+    ``foreign_box`` (Mag(1) voxels) if given."""
+    layer._register_mag(mag, path, open_array(path, layer.data_format).spec)
+    if foreign_box is not None:
+        layer.bounding_box = layer.bounding_box.extended_by(foreign_box)
+    return layer.get_mag(mag)
+
+
+def _check_new_mag(layer: Layer, mag: Mag) -> None:
+    layer._ensure_writable()
+    if mag in layer.mags:
+        raise AlreadyExistsError(
+            f"mag {mag.to_layer_name()} exists already in layer {layer.name!r}"
+        )
+
+
+def add_mag_as_ref(
+    layer: Layer,
+    foreign_mag_view_or_path: str | os.PathLike[str] | MagView,
+    *,
+    mag: MagLike | None,
+    extend_layer_bounding_box: bool,
+) -> MagView:
+    """Add a mag whose files are another dataset's mag (read-only here)."""
+    foreign = open_mag_view(type(layer.dataset), foreign_mag_view_or_path)
+    new_mag = foreign.mag if mag is None else Mag(mag)
+    _check_new_mag(layer, new_mag)
+    _check_compatible(layer, foreign)
+    # Under another mag the same voxels cover a scaled box.
+    box = (
+        foreign.layer.bounding_box.in_mag(foreign.mag).from_mag_to_mag1(new_mag)
+        if extend_layer_bounding_box
+        else None
+    )
+    return _add_existing_mag(layer, new_mag, foreign.path.resolve(), box)
+
+
+def add_fs_copy_mag(
+    layer: Layer,
+    foreign_mag_view_or_path: str | os.PathLike[str] | MagView,
+    *,
+    extend_layer_bounding_box: bool,
+    exists_ok: bool,
+) -> MagView:
+    """Copy a mag's files as they are (no re-encoding) into the layer's directory."""
+    foreign = open_mag_view(type(layer.dataset), foreign_mag_view_or_path)
+    _check_new_mag(layer, foreign.mag)
+    _check_compatible(layer, foreign)
+    target = layer.path / foreign.mag.to_layer_name()
+    if target.exists() and not exists_ok:
+        raise AlreadyExistsError(
+            f"cannot copy {foreign!r} into layer {layer.name!r}: {target} exists "
+            "(pass exists_ok=True to copy into it)"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(foreign.path, target, dirs_exist_ok=exists_ok)
+    box = foreign.layer.bounding_box if extend_layer_bounding_box else None
+    return _add_existing_mag(layer, foreign.mag, target, box)
+
+
+def add_mag_from_zarrarray(
+    layer: Layer,
+    mag: MagLike,
+    path: str | os.PathLike[str],
+    *,
+    move: bool,
+    extend_layer_bounding_box: bool,
+) -> MagView:
+    """Copy (or move) a Zarr array of the layer's format, dtype and channels in as mag ``mag``."""
+    new_mag = Mag(mag)
+    _check_new_mag(layer, new_mag)
+    source = Path(path)
+    found = detect_data_format(source)
+    if found != layer.data_format:
+        raise InvalidArgumentError(
+            f"the array at {source} is {found.value if found else 'not an array'}; "
+            f"layer {layer.name!r} needs {layer.data_format.value}"
+        )
+    spec = open_array(source, found).spec
+    if (spec.dtype, spec.num_channels) != (layer.dtype, layer.num_channels):
+        raise InvalidArgumentError(
+            f"the array at {source} holds {spec.num_channels} x {spec.dtype}; layer "
+            f"{layer.name!r} needs {layer.num_channels} x {layer.dtype}"
+        )
+    target = layer.path / new_mag.to_layer_name()
+    if target.exists():
+        raise AlreadyExistsError(f"cannot add mag {new_mag.to_layer_name()}: {target} exists")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if move:
+        shutil.move(source, target)
+    else:
+        shutil.copytree(source, target)
+    shape = open_array(target, found).shape
+    box = (
+        BoundingBox((0, 0, 0), shape).from_mag_to_mag1(new_mag)
+        if extend_layer_bounding_box and shape is not None
+        else None
+    )
+    return _add_existing_mag(layer, new_mag, target, box)
