@@ -1,8 +1,9 @@
 """Import shim for the conformance run: ``import webknossos[.sub]`` gives ``wkdist[.sub]``.
 
 Only names are mapped; nothing of the reference's behaviour is provided here.
-A ``webknossos`` module wkdist does not have raises ``ModuleNotFoundError``
-naming both spellings, so the run reports it as the cause.
+``webknossos.a.b.Name`` is ``wkdist.a.b.Name``; a name (or module) wkdist lacks
+imports as a stand-in that fails when a test uses it, naming what is missing,
+so a test file with one missing import still runs its other tests.
 
 The only stand-ins are the two ``webknossos.client`` cache helpers the
 reference's ``conftest.py`` calls around every test (wkdist has no server
@@ -16,7 +17,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     import types
@@ -61,24 +62,59 @@ def wkdist_name(name: str) -> str:
     return name
 
 
-class _AliasLoader(importlib.abc.Loader):
+class _MissingMeta(type):
+    """Metaclass of stand-ins for names wkdist lacks: any use but ``isinstance`` raises."""
+
+    def __call__(cls, *args: object, **kwargs: object) -> NoReturn:
+        raise AttributeError(f"wkdist has no {cls.__qualname__} (called)")
+
+    def __getattr__(cls, name: str) -> NoReturn:
+        raise AttributeError(f"wkdist has no {cls.__qualname__} (used .{name})")
+
+
+_missing: dict[str, type] = {}
+
+
+def missing(qualified_name: str) -> type:
+    """The stand-in for ``qualified_name``: an exception class (so ``pytest.raises``
+    and ``isinstance`` accept it) that raises ``AttributeError`` when used."""
+    if qualified_name not in _missing:
+        stand_in = _MissingMeta(qualified_name.rsplit(".", 1)[-1], (Exception,), {})
+        stand_in.__qualname__ = qualified_name
+        _missing[qualified_name] = stand_in
+    return _missing[qualified_name]
+
+
+class _ProxyLoader(importlib.abc.Loader):
+    """``webknossos.a.b`` becomes a module whose names are looked up in ``wkdist.a.b``.
+
+    A name wkdist lacks (or a whole module it lacks) is bound to a :func:`missing`
+    stand-in, so ``from webknossos.a import Name`` succeeds and only the tests that
+    use ``Name`` fail, with the name in their error.
+    """
+
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> None:
         return None
 
     def exec_module(self, module: types.ModuleType) -> None:
         name = module.__name__
+        module.__path__ = []  # type: ignore[attr-defined]  # may have submodules
         if name in STUBS:
-            module.__path__ = []  # type: ignore[attr-defined]
             module.__dict__.update(STUBS[name])
             return
-        target = wkdist_name(name)
         try:
-            # the import system keeps what this leaves in sys.modules[name]
-            sys.modules[name] = importlib.import_module(target)
-        except ModuleNotFoundError as error:
-            raise ModuleNotFoundError(
-                f"No module named {name!r} (wkdist: {error})", name=name
-            ) from None
+            target: types.ModuleType | None = importlib.import_module(wkdist_name(name))
+        except ModuleNotFoundError:
+            target = None
+
+        def __getattr__(attribute: str) -> object:
+            if attribute.startswith("__"):
+                raise AttributeError(attribute)
+            if target is not None and hasattr(target, attribute):
+                return getattr(target, attribute)
+            return missing(f"{name}.{attribute}")
+
+        module.__getattr__ = __getattr__  # type: ignore[method-assign]
 
 
 class _Finder(importlib.abc.MetaPathFinder):
@@ -90,7 +126,7 @@ class _Finder(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname != "webknossos" and not fullname.startswith("webknossos."):
             return None
-        return importlib.util.spec_from_loader(fullname, _AliasLoader())
+        return importlib.util.spec_from_loader(fullname, _ProxyLoader())
 
 
 def install() -> None:
