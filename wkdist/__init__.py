@@ -28,7 +28,9 @@ _EXPORTS = {
         "LayerCategories",
         "LayerCategoryType",
         "MagView",
+        "SamplingModes",
         "SegmentationLayer",
+        "TransferMode",
         "View",
     ),
     "wkdist.errors": (
@@ -41,8 +43,24 @@ _EXPORTS = {
         "ShardFailedError",
         "WkdistError",
     ),
-    "wkdist.geometry": ("BoundingBox", "Mag", "Vec3Int"),
-    "wkdist.properties": ("VoxelSize",),
+    "wkdist.geometry": (
+        "BoundingBox",
+        "Mag",
+        "MagLike",
+        "Vec3Float",
+        "Vec3FloatLike",
+        "Vec3Int",
+        "Vec3IntLike",
+        "VecInt",
+        "VecIntLike",
+        "as_vec3_float_or_none",
+        "as_vec3_int_or_none",
+    ),
+    "wkdist.properties": ("DatasetProperties", "LayerProperties", "VoxelSize"),
+    "wkdist.properties.view_configuration": (
+        "DatasetViewConfiguration",
+        "LayerViewConfiguration",
+    ),
     "wkdist.run.clusters": ("cluster",),
     "wkdist.storage": ("DataFormat",),
 }
@@ -72,7 +90,9 @@ if TYPE_CHECKING:
         LayerCategories,
         LayerCategoryType,
         MagView,
+        SamplingModes,
         SegmentationLayer,
+        TransferMode,
         View,
     )
     from wkdist.errors import (
@@ -85,7 +105,23 @@ if TYPE_CHECKING:
         ShardFailedError,
         WkdistError,
     )
-    from wkdist.geometry import BoundingBox, Mag, Vec3Int
-    from wkdist.properties import VoxelSize
+    from wkdist.geometry import (
+        BoundingBox,
+        Mag,
+        MagLike,
+        Vec3Float,
+        Vec3FloatLike,
+        Vec3Int,
+        Vec3IntLike,
+        VecInt,
+        VecIntLike,
+        as_vec3_float_or_none,
+        as_vec3_int_or_none,
+    )
+    from wkdist.properties import DatasetProperties, LayerProperties, VoxelSize
+    from wkdist.properties.view_configuration import (
+        DatasetViewConfiguration,
+        LayerViewConfiguration,
+    )
     from wkdist.storage import DataFormat
     from wkdist.run.clusters import cluster

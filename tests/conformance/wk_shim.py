@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 # a name not covered maps literally (webknossos.a.b -> wkdist.a.b).
 RENAMED = {
     "webknossos": "wkdist",
-    "webknossos.dataset_properties": "wkdist.properties",
     "webknossos.dataset.layer.segmentation_layer.attachments.attachments": (
         "wkdist.dataset.attachments"
     ),

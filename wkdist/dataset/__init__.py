@@ -11,6 +11,8 @@ from wkdist.dataset.layer_categories import (
     LayerCategoryType,
 )
 from wkdist.dataset.mag_view import MagView
+from wkdist.dataset.sampling_modes import SamplingModes
+from wkdist.dataset.transfer_mode import TransferMode
 from wkdist.dataset.view import View
 
 __all__ = [
@@ -21,6 +23,8 @@ __all__ = [
     "LayerCategories",
     "LayerCategoryType",
     "MagView",
+    "SamplingModes",
     "SegmentationLayer",
+    "TransferMode",
     "View",
 ]

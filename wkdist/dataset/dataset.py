@@ -37,6 +37,7 @@ from wkdist.properties import (
     update_properties,
 )
 from wkdist.properties import PROPERTIES_FILE_NAME as PROPERTIES_FILE_NAME
+from wkdist.properties.view_configuration import DatasetViewConfiguration, view_configuration_json
 from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
@@ -312,13 +313,18 @@ class Dataset:
         return self.voxel_size
 
     @property
-    def default_view_configuration(self) -> Mapping[str, Any] | None:
-        """The dataset's ``defaultViewConfiguration`` as stored."""
-        return self._properties.default_view_configuration
+    def default_view_configuration(self) -> DatasetViewConfiguration | None:
+        """The dataset's ``defaultViewConfiguration`` (a fresh object on each access;
+        assign one, or a mapping in the stored camelCase form, or ``None``)."""
+        stored = self._properties.default_view_configuration
+        return None if stored is None else DatasetViewConfiguration.from_json(stored)
 
     @default_view_configuration.setter
-    def default_view_configuration(self, value: Mapping[str, Any] | None) -> None:
-        self._update_properties(lambda props: dataclasses.replace(props, default_view_configuration=value))
+    def default_view_configuration(
+        self, value: DatasetViewConfiguration | Mapping[str, Any] | None
+    ) -> None:
+        stored = view_configuration_json(value)
+        self._update_properties(lambda props: dataclasses.replace(props, default_view_configuration=stored))
 
     # ---------------------------------------------------------------- layers
     @property

@@ -17,6 +17,7 @@ from wkdist.dataset.mag_view import MagView
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag
 from wkdist.properties import MagProperties, dtype_from_element_class
+from wkdist.properties.view_configuration import LayerViewConfiguration, view_configuration_json
 from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
 
 if TYPE_CHECKING:
@@ -168,13 +169,17 @@ class Layer:
             raise ReadOnlyError(f"{self!r} is read-only; its changes would not be saved")
 
     @property
-    def default_view_configuration(self) -> Mapping[str, Any] | None:
-        """The layer's ``defaultViewConfiguration`` (as stored in the properties)."""
-        return self._properties.default_view_configuration
+    def default_view_configuration(self) -> LayerViewConfiguration | None:
+        """The layer's ``defaultViewConfiguration`` (a fresh object on each access;
+        assign one, or a mapping in the stored camelCase form, or ``None``)."""
+        stored = self._properties.default_view_configuration
+        return None if stored is None else LayerViewConfiguration.from_json(stored)
 
     @default_view_configuration.setter
-    def default_view_configuration(self, value: Mapping[str, Any] | None) -> None:
-        self._update(default_view_configuration=value)
+    def default_view_configuration(
+        self, value: LayerViewConfiguration | Mapping[str, Any] | None
+    ) -> None:
+        self._update(default_view_configuration=view_configuration_json(value))
 
     @property
     def bounding_box(self) -> BoundingBox:

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from .bounding_box import BoundingBox, BoundingBoxLike
 from .mag import Mag, MagLike
+from .vec3_float import Vec3Float, Vec3FloatLike, as_vec3_float_or_none
 from .vec3_int import Vec3Int, Vec3IntLike, as_vec3_int_or_none
+from .vec_int import VecInt, VecIntLike
 
 __all__ = [
     "BoundingBox",
     "BoundingBoxLike",
     "Mag",
     "MagLike",
+    "Vec3Float",
+    "Vec3FloatLike",
     "Vec3Int",
     "Vec3IntLike",
+    "VecInt",
+    "VecIntLike",
+    "as_vec3_float_or_none",
     "as_vec3_int_or_none",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable
-from typing import Self, TypeAlias
+from typing import ClassVar, Self, TypeAlias
 
 import numpy as np
 
@@ -49,6 +49,8 @@ class Vec3Int(tuple[int, int, int]):
     """
 
     __slots__ = ()
+
+    axes: ClassVar[tuple[str, str, str]] = _AXES
 
     def __new__(cls, *args: object, **kwargs: int) -> Self:
         if args and kwargs:
@@ -168,6 +170,18 @@ class Vec3Int(tuple[int, int, int]):
     def with_z(self, new_z: int) -> Vec3Int:
         """A copy with z replaced."""
         return Vec3Int(self[0], self[1], new_z)
+
+    @property
+    def xyz(self) -> Vec3Int:
+        """The vector itself (for code written for n-d vectors)."""
+        return self
+
+    def with_replaced(self, axis: str | int, new_element: int) -> Vec3Int:
+        """A copy with the component ``axis`` (``"x"``/``0``, ``"y"``/``1``, ``"z"``/``2``) replaced."""
+        position = _AXES.index(axis) if isinstance(axis, str) else axis
+        values = [self[0], self[1], self[2]]
+        values[position] = new_element
+        return Vec3Int(values)
 
     def to_np(self) -> np.ndarray:
         """The components as a 1-d numpy array."""

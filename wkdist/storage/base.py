@@ -29,9 +29,15 @@ if TYPE_CHECKING:
 
 
 class DataFormat(StrEnum):
-    """On-disk formats; the values are those of ``dataFormat`` in ``datasource-properties.json``."""
+    """On-disk formats; the values are those of ``dataFormat`` in ``datasource-properties.json``.
+
+    The member names are the reference's (``DataFormat.Zarr3``); the upper-case
+    spellings ``ZARR`` and ``ZARR3`` are aliases of the same members.
+    """
 
     WKW = "wkw"
+    Zarr = "zarr"
+    Zarr3 = "zarr3"
     ZARR = "zarr"
     ZARR3 = "zarr3"
 
