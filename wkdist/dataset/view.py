@@ -16,9 +16,12 @@ from dask.base import is_dask_collection
 from wkdist.dataset._data import coerce_to_cxyz
 from wkdist.errors import InvalidArgumentError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
+from wkdist.jobs import chunkwise
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from concurrent.futures import Executor
     from pathlib import Path
 
     import dask.array as da
@@ -112,18 +115,9 @@ class View:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
-            View,
-            (self._path,),
-            {
-                "_data_format": self._data_format,
-                "_mag": self._mag,
-                "_bounding_box": self._bounding_box,
-                "_read_only": self._read_only,
-            },
+            _rebuild_view,
+            (self._path, self._data_format, self._mag, self._bounding_box, self._read_only),
         )
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
     # ------------------------------------------------------- box resolution
     def _resolve_box(
@@ -410,18 +404,25 @@ class View:
                 stacklevel=3,
             )
 
-    def content_is_equal(self, other: View) -> bool:
-        """Whether ``other`` holds the same voxels (same box size), compared shard by shard."""
-        if self.bounding_box.size != other.bounding_box.size:
-            return False
-        shard_mag1 = self.info.shard_shape * self._mag.to_vec3_int()
-        for box in self.bounding_box.chunk(shard_mag1, shard_mag1):
-            other_box = box.offset(other.bounding_box.topleft - self.bounding_box.topleft)
-            if not np.array_equal(
-                self.read(absolute_bounding_box=box), other.read(absolute_bounding_box=other_box)
-            ):
-                return False
-        return True
+    def content_is_equal(
+        self,
+        other: View,
+        *,
+        executor: Executor | None = None,
+        progress_desc: str | None = None,
+        chunk_shape: Vec3IntLike | None = None,
+        progress: bool | None = None,
+    ) -> bool:
+        """Whether ``other`` holds the same voxels (same box size), compared chunk by
+        chunk in parallel (``chunk_shape`` in Mag(1) voxels, default one shard);
+        ``executor`` and progress as in :meth:`for_each_chunk`."""
+        return chunkwise.content_is_equal(
+            self,
+            other,
+            chunk_shape=chunk_shape,
+            executor=executor,
+            progress=_show_progress(progress_desc, progress),
+        )
 
     # -------------------------------------------------------------- sub-views
     def get_view(
@@ -467,3 +468,117 @@ class View:
             bounding_box=box,
             read_only=read_only,
         )
+
+    def chunk(
+        self,
+        chunk_shape: Vec3IntLike,
+        *,
+        chunk_border_alignments: Vec3IntLike | None = None,
+        read_only: bool | None = None,
+    ) -> Iterator[View]:
+        """Sub-views of at most ``chunk_shape`` (Mag(1) voxels) covering this view,
+        on a grid whose borders are multiples of ``chunk_border_alignments``
+        (default: a grid starting at this view's corner)."""
+        return chunkwise.chunk_views(self, chunk_shape, chunk_border_alignments, read_only)
+
+    def for_each_chunk(
+        self,
+        func_per_chunk: Callable[[tuple[View, int]], None],
+        *,
+        chunk_shape: Vec3IntLike | None = None,
+        executor: Executor | None = None,
+        progress_desc: str | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        """Call ``func_per_chunk((chunk_view, index))`` for every chunk of this view,
+        in parallel, as one job.
+
+        Parameters
+        ----------
+        func_per_chunk
+            Reads and writes its chunk view; runs on dask workers or the executor
+            (picklable for process-based ones, thread-safe for dask's threads).
+        chunk_shape
+            Chunk size in Mag(1) voxels (default: one shard). A multiple of the
+            shard shape times the mag (of the storage chunk shape for read-only
+            views), so no two calls write the same shard.
+        executor
+            ``None``: the active dask scheduler (parallel threads by default; the
+            reference runs ``None`` sequentially); or a ``cluster_tools`` executor
+            or ``distributed.Client``.
+        progress_desc, progress
+            Show a progress bar (when ``progress_desc`` is given, or ``progress`` is
+            true; default: when stderr is a terminal).
+
+        Raises
+        ------
+        JobIncompleteError
+            If a call failed: its chunk, the worker's traceback and the chunks not done.
+        """
+        chunkwise.for_each_chunk(
+            self,
+            func_per_chunk,
+            chunk_shape=chunk_shape,
+            executor=executor,
+            progress=_show_progress(progress_desc, progress),
+        )
+
+    def map_chunk(
+        self,
+        func_per_chunk: Callable[[View], Any],
+        *,
+        chunk_shape: Vec3IntLike | None = None,
+        executor: Executor | None = None,
+        progress_desc: str | None = None,
+        progress: bool | None = None,
+    ) -> list[Any]:
+        """``func_per_chunk(chunk_view)`` for every chunk, in chunk order (x outermost);
+        arguments as in :meth:`for_each_chunk`."""
+        return chunkwise.map_chunk(
+            self,
+            func_per_chunk,
+            chunk_shape=chunk_shape,
+            executor=executor,
+            progress=_show_progress(progress_desc, progress),
+        )
+
+    def for_zipped_chunks(
+        self,
+        func_per_chunk: Callable[[tuple[View, View, int]], None],
+        target_view: View,
+        *,
+        source_chunk_shape: Vec3IntLike | None = None,
+        target_chunk_shape: Vec3IntLike | None = None,
+        executor: Executor | None = None,
+        progress_desc: str | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        """Call ``func_per_chunk((source_chunk, target_chunk, index))`` for matching
+        chunks of this view and ``target_view`` (e.g. to resample between mags).
+
+        The view sizes must have the ratio of ``source_chunk_shape`` to
+        ``target_chunk_shape`` (Mag(1) voxels; pass both or neither; default:
+        the larger shard of the two). Other arguments as in :meth:`for_each_chunk`.
+        """
+        chunkwise.for_zipped_chunks(
+            self,
+            target_view,
+            func_per_chunk,
+            source_chunk_shape=source_chunk_shape,
+            target_chunk_shape=target_chunk_shape,
+            executor=executor,
+            progress=_show_progress(progress_desc, progress),
+        )
+
+
+def _rebuild_view(
+    path: Path, data_format: DataFormat, mag: Mag, box: BoundingBox | None, read_only: bool
+) -> View:
+    return View(path, data_format=data_format, mag=mag, bounding_box=box, read_only=read_only)
+
+
+def _show_progress(progress_desc: str | None, progress: bool | None) -> bool | None:
+    """The reference shows progress when given a description; wkdist's ``progress`` wins."""
+    if progress is not None:
+        return progress
+    return True if progress_desc is not None else None
