@@ -1,19 +1,35 @@
-"""Lazy reads: a view of a mag as a ``dask.array.Array`` of shape (C, X, Y, Z)."""
+"""Lazy reads: a view of a mag as a ``dask.array.Array`` of shape (C, X, Y, Z).
+
+Blocks come in the storage's own memory order: WKW and wkdist's Zarr layouts
+store x fastest, so a block is a Fortran-ordered ``(C, X, Y, Z)`` numpy array,
+read without any transposing copy. numpy keeps that order through elementwise
+operations, ``astype`` and ``concatenate``, and reductions do not care, so
+block-wise work runs at numpy speed; writing such blocks back into a mag
+needs no transpose either.
+
+Only dask's final assembly of a whole result assumes C order (it copies every
+block into a C-ordered array, a slow strided copy). The arrays made here are a
+:class:`StorageOrderArray`, whose ``compute()`` assembles a Fortran-ordered
+result instead (one contiguous copy per block, none for a single block).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dask.array as da
 import numpy as np
+from dask.array.core import finalize as dask_finalize
+from dask.base import tokenize
 
 from wkdist.dask_bridge.grid import grid_chunks
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
-from wkdist.storage import DataFormat, open_array
+from wkdist.storage import DataFormat, array_class
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
     from pathlib import Path
 
     from wkdist.dataset.view import View
@@ -24,15 +40,18 @@ if TYPE_CHECKING:
 class StorageRegion:
     """An array-like over one box of one mag's storage, for ``dask.array.from_array``.
 
-    Holds only the path, format and box, so it pickles small and each block task
-    opens (a per-process cached handle to) the storage and reads its own region.
+    Holds the path, format, box and the bytes of the array's metadata file as
+    they were when the dask array was made (about a kilobyte): each block task
+    opens (a per-process cached handle to) the storage from those bytes, without
+    reading the metadata file, and reads its own region in storage order.
     """
 
     path: Path
     data_format: DataFormat
+    metadata: bytes
     box: BoundingBox  # in the mag's voxels
     num_channels: int
-    dtype: np.dtype
+    dtype: np.dtype[Any]
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -42,19 +61,115 @@ class StorageRegion:
     def ndim(self) -> int:
         return 4
 
-    def __getitem__(self, key: tuple[slice, ...]) -> np.ndarray:
-        channels, *spatial = key
-        starts = Vec3Int(s.start or 0 for s in spatial)
-        stops = Vec3Int(
-            size if s.stop is None else s.stop for s, size in zip(spatial, self.box.size)
-        )
-        region = BoundingBox(self.box.topleft + starts, stops - starts)
-        # dask assembles results in C order; reading C order avoids a slow
-        # transposing copy in numpy (tensorstore transposes while decoding).
-        return open_array(self.path, self.data_format).read(region, order="C")[channels]
+    def __getitem__(self, key: object) -> np.ndarray:
+        # dask fuses later slicing into this call, so keys may hold steps,
+        # integers or index arrays: read the box they touch, then index it.
+        keys = key if isinstance(key, tuple) else (key,)
+        keys = keys + (slice(None),) * (4 - len(keys))
+        lo, hi, local = [], [], []
+        for k, size in zip(keys[1:], self.box.size, strict=True):
+            start, stop, index = _touched(k, size)
+            lo.append(start)
+            hi.append(stop)
+            local.append(index)
+        region = BoundingBox(self.box.topleft + Vec3Int(lo), Vec3Int(hi) - Vec3Int(lo))
+        array = array_class(self.data_format).open_as_of(self.path, self.metadata)
+        data = array.read(region, order="F")
+        # Last axis first, so integer keys (which drop an axis) do not shift the others.
+        for axis in (3, 2, 1):
+            index = local[axis - 1]
+            if not (isinstance(index, slice) and index == slice(None)):
+                data = data[(slice(None),) * axis + (local[axis - 1],)]
+        return data[keys[0]]
 
     def __dask_tokenize__(self) -> tuple[object, ...]:
-        return (str(self.path), self.data_format.value, tuple(self.box.topleft), tuple(self.box.size))
+        return (
+            str(self.path),
+            self.data_format.value,
+            self.metadata,
+            tuple(self.box.topleft),
+            tuple(self.box.size),
+        )
+
+
+def _touched(key: object, size: int) -> tuple[int, int, Any]:
+    """The range ``[start, stop)`` that ``key`` touches on an axis of ``size``, and
+    the index that picks ``key``'s elements from that range."""
+    if isinstance(key, slice):
+        first, end, step = key.indices(size)
+        chosen = range(first, end, step)
+        if not chosen:
+            return 0, 0, slice(None)
+        low, high = min(chosen[0], chosen[-1]), max(chosen[0], chosen[-1]) + 1
+        return low, high, slice(None, None, step) if step != 1 else slice(None)
+    chosen_indices = np.arange(size)[key]  # type: ignore[call-overload]
+    if chosen_indices.size == 0:
+        return 0, 0, chosen_indices
+    low = int(chosen_indices.min())
+    return low, int(chosen_indices.max()) + 1, chosen_indices - low
+
+
+def assemble(results: list[Any]) -> np.ndarray:
+    """The whole array from the nested list of computed blocks (one level per axis).
+
+    Blocks that are all Fortran-ordered are copied into one Fortran-ordered
+    array (a lone block is returned as it is); anything else goes to dask's
+    own assembly (C order).
+    """
+    blocks = dict(_indexed_blocks(results, ()))
+    if not all(isinstance(b, np.ndarray) and b.flags.f_contiguous for b in blocks.values()):
+        return dask_finalize(results)  # type: ignore[no-untyped-call,no-any-return]
+    if len(blocks) == 1:
+        return next(iter(blocks.values()))
+    last = max(blocks)
+    ndim = len(last)
+    sizes = [
+        [blocks[(0,) * axis + (i,) + (0,) * (ndim - axis - 1)].shape[axis] for i in range(n + 1)]
+        for axis, n in enumerate(last)
+    ]
+    starts = [np.cumsum([0, *axis_sizes]) for axis_sizes in sizes]
+    first = blocks[(0,) * ndim]
+    out = np.empty([int(s[-1]) for s in starts], dtype=first.dtype, order="F")
+    for index, block in blocks.items():
+        where = tuple(
+            slice(int(s[i]), int(s[i + 1])) for s, i in zip(starts, index, strict=True)
+        )
+        out[where] = block
+    return out
+
+
+def _indexed_blocks(nested: object, index: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], Any]]:
+    if isinstance(nested, list):
+        for i, item in enumerate(nested):
+            yield from _indexed_blocks(item, (*index, i))
+    else:
+        yield index, nested
+
+
+class StorageOrderArray(da.Array):
+    """A dask array whose blocks are in the storage's memory order (x fastest).
+
+    Everything dask offers works as usual (the blocks are ordinary numpy
+    arrays with ``(C, X, Y, Z)`` semantics, only Fortran-ordered); arrays
+    derived from it are plain ``dask.array.Array``. Computing this array
+    itself assembles a Fortran-ordered result instead of a C-ordered one.
+    """
+
+    __slots__ = ()
+
+    def __dask_postcompute__(self) -> tuple[Callable[..., Any], tuple[()]]:
+        return assemble, ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StorageOrderArray, (self.dask, self.name, self.chunks, self.dtype, self._meta))
+
+    def _rebuild(
+        self, dsk: Mapping[object, object], *, rename: dict[str, str] | None = None
+    ) -> StorageOrderArray:
+        name = self._name
+        if rename:
+            name = rename.get(name, name)
+        return StorageOrderArray(dsk, name, self.chunks, self.dtype, self._meta)  # type: ignore[no-untyped-call]
 
 
 def _block_shape(chunks: Vec3IntLike | int | None, view: View) -> Vec3Int:
@@ -74,19 +189,31 @@ def _block_shape(chunks: Vec3IntLike | int | None, view: View) -> Vec3Int:
     return block
 
 
-def view_to_dask(view: View, chunks: Vec3IntLike | int | None = None) -> da.Array:
+def view_to_dask(view: View, chunks: Vec3IntLike | int | None = None) -> StorageOrderArray:
     """A lazy ``(C, X, Y, Z)`` dask array over ``view``'s box, in the view's mag.
 
     Blocks follow the storage shard grid (anchored at the origin, clipped at the
     box), or a grid of ``chunks`` (x, y, z edge lengths, multiples of the
-    storage chunk shape). Creating the array reads no voxel data.
+    storage chunk shape). Blocks are Fortran-ordered numpy arrays (see the
+    module docstring). Creating the array reads the metadata file once and no
+    voxel data; the array shows the mag as the metadata described it then.
     """
     box = view.bounding_box.in_mag(view.mag)
-    spec = view.info
-    region = StorageRegion(view.path, view.data_format, box, spec.num_channels, spec.dtype)
+    array = array_class(view.data_format).open(view.path)
+    spec = array.spec
+    region = StorageRegion(
+        array.path, view.data_format, array.metadata, box, spec.num_channels, spec.dtype
+    )
     block = _block_shape(chunks, view)
     dask_chunks = ((spec.num_channels,), *grid_chunks(box, block))
-    name = f"wkdist-read-{da.core.tokenize(region, dask_chunks)}"
-    return da.from_array(
-        region, chunks=dask_chunks, name=name, asarray=False, meta=np.empty((0,) * 4, spec.dtype)
+    name = f"wkdist-read-{tokenize(region, dask_chunks)}"
+    plain = da.from_array(  # type: ignore[no-untyped-call]
+        region,
+        chunks=dask_chunks,
+        name=name,
+        asarray=False,
+        meta=np.empty((0,) * 4, spec.dtype, order="F"),
+    )
+    return StorageOrderArray(  # type: ignore[no-untyped-call]
+        plain.dask, plain.name, plain.chunks, plain.dtype, plain._meta
     )

@@ -279,6 +279,29 @@ class StorageArray(ABC):
         return array
 
     @classmethod
+    def open_as_of(cls, path: Path, metadata: bytes) -> Self:
+        """Open the array at ``path`` as described by ``metadata`` (the bytes of its
+        metadata file when the caller looked), without reading the metadata file.
+
+        For tasks that carry the metadata with them (lazy dask arrays): each task
+        opens its array without touching the metadata file, and all tasks see the
+        array as it was when the graph was made. The instance is cached per process.
+        """
+        path = Path(path)
+        key = (cls, os.path.abspath(path))
+        cached = cls._open_cache.get(key)
+        if cached is not None and cached._metadata == metadata:
+            return cached  # type: ignore[return-value]
+        array = cls._open(path, metadata)
+        cls._open_cache[key] = array
+        return array
+
+    @property
+    def metadata(self) -> bytes:
+        """The bytes of the metadata file this instance was opened from."""
+        return self._metadata
+
+    @classmethod
     @abstractmethod
     def _create(cls, path: Path, spec: ArraySpec, shape: Vec3Int) -> None:
         """Write the metadata of a new, empty array."""
@@ -307,8 +330,10 @@ class StorageArray(ABC):
 
         Voxels outside the array's shape or never written read as zeros.
         ``order`` is the memory layout of the result: ``"F"`` (x fastest, as
-        stored, no copy) or ``"C"`` (what dask assembles results in; Zarr
-        transposes inside tensorstore, which is faster than numpy's copy).
+        stored, no copy) or ``"C"`` (a transposing copy; Zarr transposes inside
+        tensorstore, which is faster than numpy's copy). The shape is the one
+        this instance last saw (:meth:`open` rereads it; so do :attr:`shape`
+        and :meth:`write` of Zarr arrays).
         """
         if box.is_empty():
             return np.zeros((self.spec.num_channels, *box.size), self.spec.dtype, order=order)

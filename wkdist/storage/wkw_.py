@@ -10,7 +10,7 @@ import wkw
 
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
-from wkdist.storage._layout import to_c_order
+from wkdist.storage._layout import to_c_order, to_f_order
 from wkdist.storage.base import ArraySpec, DataFormat, StorageArray
 from wkdist.storage.wkw_files import patch_shard, read_box, shard_path, write_whole_shards
 
@@ -128,6 +128,9 @@ class WkwArray(StorageArray):
         return np.zeros((self.spec.num_channels, *size), dtype=self.spec.dtype, order="F")
 
     def _write(self, box: BoundingBox, data: np.ndarray) -> None:
+        # wkw encodes x-fastest buffers: F-ordered data (e.g. blocks of to_dask())
+        # goes through without a copy, C-ordered data takes one tiled transpose.
+        data = to_f_order(data)
         shard_shape = self.spec.shard_shape
         header = self._dataset.header
         whole: list[tuple[Vec3Int, np.ndarray]] = []

@@ -173,7 +173,9 @@ class _TensorStoreArray(StorageArray):
 
     # ----------------------------------------------------------------- I/O
     def _read(self, box: BoundingBox, order: Literal["F", "C"]) -> np.ndarray:
-        store = self._store()
+        # The handle as last opened: open() has just compared the metadata file,
+        # and tasks opened with open_as_of() must not read it at all.
+        store = self._state[1]
         inner = box.intersected_with(
             BoundingBox(Vec3Int.zeros(), Vec3Int(store.domain.exclusive_max[1:])),
             dont_assert=True,
