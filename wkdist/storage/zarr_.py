@@ -170,6 +170,7 @@ class _TensorStoreArray(StorageArray):
         for position, value in zip((x, y, z), target, strict=True):
             exclusive_max[position] = value
         native.resize(exclusive_max=exclusive_max, resize_metadata_only=True).result()
+        self._store()  # this instance (and the per-process cache) now sees the new shape
 
     # ----------------------------------------------------------------- I/O
     def _read(self, box: BoundingBox, order: Literal["F", "C"]) -> np.ndarray:
