@@ -56,6 +56,7 @@ _EXPORTS = {
         "as_vec3_float_or_none",
         "as_vec3_int_or_none",
     ),
+    "wkdist.jobs.map_blocks": ("map_blocks",),
     "wkdist.properties": ("DatasetProperties", "LayerProperties", "VoxelSize"),
     "wkdist.properties.view_configuration": (
         "DatasetViewConfiguration",
@@ -118,6 +119,7 @@ if TYPE_CHECKING:
         as_vec3_float_or_none,
         as_vec3_int_or_none,
     )
+    from wkdist.jobs.map_blocks import map_blocks
     from wkdist.properties import DatasetProperties, LayerProperties, VoxelSize
     from wkdist.properties.view_configuration import (
         DatasetViewConfiguration,
