@@ -14,6 +14,12 @@ import numpy as np
 from dask.base import is_dask_collection
 
 from wkdist.dataset._data import coerce_to_cxyz
+from wkdist.dataset.slice_buffers import (
+    BufferedSliceReader,
+    BufferedSliceWriter,
+    parse_dimension,
+    resolve_mag1_box,
+)
 from wkdist.errors import InvalidArgumentError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
 from wkdist.jobs import chunkwise
@@ -245,6 +251,32 @@ class View:
             offset=offset,
         )
         return self._array.read(box.in_mag(self._mag))
+
+    def read_cxyz(
+        self,
+        size: Vec3IntLike | None = None,
+        *,
+        relative_offset: Vec3IntLike | None = None,
+        absolute_offset: Vec3IntLike | None = None,
+        relative_bounding_box: BoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | None = None,
+    ) -> np.ndarray:
+        """Same as :meth:`read`: wkdist always returns ``(C, X, Y, Z)``."""
+        return self.read(
+            size,
+            relative_offset=relative_offset,
+            absolute_offset=absolute_offset,
+            relative_bounding_box=relative_bounding_box,
+            absolute_bounding_box=absolute_bounding_box,
+        )
+
+    def write_cxyz(self, data: np.ndarray, **kwargs: Any) -> Delayed | None:  # noqa: ANN401
+        """Same as :meth:`write` for ``(C, X, Y, Z)`` data (keywords as there)."""
+        if np.ndim(data) != 4:
+            raise InvalidArgumentError(
+                f"write_cxyz() takes (C, X, Y, Z) data; got shape {np.shape(data)}"
+            )
+        return self.write(data, **kwargs)
 
     # ----------------------------------------------------------------- write
     def write(
@@ -570,6 +602,71 @@ class View:
             progress=_show_progress(progress_desc, progress),
         )
 
+
+    # ---------------------------------------------------------- slice buffers
+    def get_buffered_slice_writer(
+        self,
+        buffer_size: int | None = None,
+        dimension: str | int = "z",
+        *,
+        relative_offset: Vec3IntLike | None = None,
+        absolute_offset: Vec3IntLike | None = None,
+        relative_bounding_box: BoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | None = None,
+        use_logging: bool = False,
+        allow_unaligned: bool = False,
+    ) -> BufferedSliceWriter:
+        """A writer that takes slices along ``dimension`` one by one (``send``) and
+        writes ``buffer_size`` of them at a time (default: one shard deep).
+
+        The first slice goes to the offset or box corner given (Mag(1) voxels;
+        default: this view's corner). An offset or buffer size that does not
+        line up with the storage chunks raises unless ``allow_unaligned`` (then
+        warns). ``use_logging`` is accepted for compatibility and ignored.
+        """
+        del use_logging
+        axis = parse_dimension(dimension)
+        topleft, _ = resolve_mag1_box(
+            self,
+            relative_offset=relative_offset,
+            absolute_offset=absolute_offset,
+            relative_bounding_box=relative_bounding_box,
+            absolute_bounding_box=absolute_bounding_box,
+        )
+        return BufferedSliceWriter(
+            self,
+            topleft=topleft,
+            buffer_size=self.info.shard_shape[axis] if buffer_size is None else buffer_size,
+            dimension=axis,
+            allow_unaligned=allow_unaligned,
+        )
+
+    def get_buffered_slice_reader(
+        self,
+        buffer_size: int | None = None,
+        dimension: str | int = "z",
+        *,
+        relative_bounding_box: BoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | None = None,
+        use_logging: bool = False,
+    ) -> BufferedSliceReader:
+        """A reader that yields the slices along ``dimension`` of a box (Mag(1)
+        voxels; default: this view), reading ``buffer_size`` at a time (default:
+        one shard deep). Slices are ``(C, A, B)`` in this view's mag."""
+        del use_logging
+        axis = parse_dimension(dimension)
+        _, box = resolve_mag1_box(
+            self,
+            relative_bounding_box=relative_bounding_box,
+            absolute_bounding_box=absolute_bounding_box,
+        )
+        assert box is not None
+        return BufferedSliceReader(
+            self,
+            box=box,
+            buffer_size=self.info.shard_shape[axis] if buffer_size is None else buffer_size,
+            dimension=axis,
+        )
 
 def _rebuild_view(
     path: Path, data_format: DataFormat, mag: Mag, box: BoundingBox | None, read_only: bool
