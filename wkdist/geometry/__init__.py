@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .bounding_box import BoundingBox, BoundingBoxLike
 from .mag import Mag, MagLike
+from .nd_bounding_box import NDBoundingBox, NormalizedBoundingBox
 from .vec3_float import Vec3Float, Vec3FloatLike, as_vec3_float_or_none
 from .vec3_int import Vec3Int, Vec3IntLike, as_vec3_int_or_none
 from .vec_int import VecInt, VecIntLike
@@ -13,6 +14,8 @@ __all__ = [
     "BoundingBoxLike",
     "Mag",
     "MagLike",
+    "NDBoundingBox",
+    "NormalizedBoundingBox",
     "Vec3Float",
     "Vec3FloatLike",
     "Vec3Int",

@@ -8,13 +8,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import product
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import numpy as np
 
 from wkdist.errors import InvalidArgumentError
 
 from .mag import Mag, MagLike
+from .nd_bounding_box import NDBoundingBox, NormalizedBoundingBox
 from .vec3_int import Vec3Int, Vec3IntLike
 
 if TYPE_CHECKING:
@@ -69,6 +70,10 @@ class BoundingBox:
     -----
     ``bottomright`` is ``topleft + size`` and stored on construction.
     """
+
+    #: As an ``NDBoundingBox``: the axes and their array positions (after ``c``).
+    axes: ClassVar[tuple[str, str, str]] = _AXES
+    index: ClassVar[Vec3Int] = Vec3Int(1, 2, 3)
 
     topleft: Vec3Int
     size: Vec3Int
@@ -582,5 +587,20 @@ class BoundingBox:
         )
         return self._evolve(lo, hi - lo)
 
+    def normalize_axes(self, num_channels: int) -> NormalizedBoundingBox:
+        """The box with a leading ``c`` axis of ``num_channels`` channels."""
+        return NormalizedBoundingBox(
+            (0, *self.topleft), (num_channels, *self.size), ("c", *_AXES), (0, *self.index),
+            self.name, self.is_visible, self.color,
+        )  # fmt: skip
+
+    def denormalize(self) -> BoundingBox:
+        """The box itself (for code written for ``NDBoundingBox``)."""
+        return self
+
+
+# A BoundingBox is the 3-d NDBoundingBox (with its own fast implementation).
+NDBoundingBox.register(BoundingBox)
+NDBoundingBox.xyz_box_factory = BoundingBox
 
 BoundingBoxLike: TypeAlias = BoundingBox | str | dict[str, Any] | list[Any] | tuple[Any, ...]
