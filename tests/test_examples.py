@@ -54,3 +54,13 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("wkdist: error:")
+
+
+def test_halo_jobs_example_runs(tmp_path):
+    """map_blocks with a halo on a 2-process local cluster equals scipy (checked inside)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "halo_jobs.py"), str(tmp_path)],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "components" in result.stdout

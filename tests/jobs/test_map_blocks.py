@@ -109,3 +109,21 @@ def test_bad_input_writes_nothing(source):
     with dask.config.set(scheduler="sync"), pytest.raises(wk.JobIncompleteError, match="shape"):
         wk.map_blocks(lambda block: block[:, 1:], source, target)
     assert snapshot(source.layer.dataset.path) == before
+
+
+def where_am_i(block: np.ndarray, box: wk.BoundingBox) -> np.ndarray:
+    out = np.zeros(block.shape[1:], np.uint16)
+    out[...] = box.topleft.x * 1000 + box.topleft.y * 10 + box.topleft.z // 32
+    return out
+
+
+@pytest.mark.parametrize("data_format", ["zarr3"])
+def test_function_with_a_box_parameter_learns_its_block(source):
+    target = new_target(source)
+    with dask.config.set(scheduler="threads"):
+        wk.map_blocks(where_am_i, source, target, halo=2)
+    result = target.read()[0]
+    for box in target.bounding_box.in_mag(target.mag).grid_boxes((32, 32, 32)):
+        code = box.topleft.x * 1000 + box.topleft.y * 10 + box.topleft.z // 32
+        local = box.offset(-BOX.topleft)
+        assert (result[local.to_slices()] == code).all()

@@ -23,11 +23,14 @@ Example: a 3D Gaussian smoothing of an EM layer into a new layer::
 The result equals ``ndimage.gaussian_filter(mag.read(), ..., mode="reflect")``
 as long as the filter reaches no further than the halo (``gaussian_filter``
 reaches ``int(4 * sigma + 0.5)`` voxels). Per-block results such as a threshold
-plus ``ndimage.label`` work the same way, but their labels are per piece.
+plus ``ndimage.label`` work the same way; their labels are per block (a
+function with a ``box`` parameter learns where its block lies, e.g. to make
+ids unique).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -63,7 +66,7 @@ class HaloProducer:
     scipy.ndimage's ``mode="reflect"``) or zeros (``"zero"``).
     """
 
-    function: Callable[[np.ndarray], np.ndarray]
+    function: Callable[..., np.ndarray]
     path: Path
     data_format: DataFormat
     metadata: bytes
@@ -72,6 +75,7 @@ class HaloProducer:
     boundary: Boundary
     num_channels: int
     dtype: np.dtype[np.generic]
+    pass_box: bool = False
 
     def __call__(self, box: BoundingBox) -> np.ndarray:
         grown = BoundingBox(box.topleft - self.halo, box.size + self.halo * 2)
@@ -83,7 +87,8 @@ class HaloProducer:
         if any(before) or any(after):
             widths = [(0, 0), *zip(before, after, strict=True)]
             data = np.pad(data, widths, mode=_PAD_MODES[self.boundary])  # type: ignore[call-overload]
-        result = self._checked(self.function(data), data.shape)
+        output = self.function(data, box=box) if self.pass_box else self.function(data)
+        result = self._checked(output, data.shape)
         h = self.halo
         return result[:, h.x : h.x + box.size.x, h.y : h.y + box.size.y, h.z : h.z + box.size.z]
 
@@ -111,7 +116,7 @@ class HaloProducer:
 
 
 def map_blocks(
-    function: Callable[[np.ndarray], np.ndarray],
+    function: Callable[..., np.ndarray],
     source: View,
     target: MagView,
     *,
@@ -130,8 +135,11 @@ def map_blocks(
         every side, Fortran-ordered, the source dtype) and returns an array of
         the same x, y, z shape (``(C, X, Y, Z)`` with the target's channel
         count, or ``(X, Y, Z)`` for one channel) of the target dtype or one
-        that casts to it safely. It must be picklable for ``distributed`` and
-        cluster executors (a module-level function or ``functools.partial``).
+        that casts to it safely. If it has a parameter named ``box``, that gets
+        the block's :class:`~wkdist.geometry.BoundingBox` (without the halo, in
+        the mag's voxels), e.g. to make ids unique per block. It must be
+        picklable for ``distributed`` and cluster executors (a module-level
+        function or ``functools.partial``).
     source
         The view (or mag) to read, in its mag's voxels.
     target
@@ -193,6 +201,7 @@ def map_blocks(
         boundary,
         spec.num_channels,
         spec.dtype,
+        "box" in inspect.signature(function).parameters,
     )
     plan = plan_shard_jobs(
         producer,
