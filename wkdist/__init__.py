@@ -36,6 +36,7 @@ _EXPORTS = {
     "wkdist.errors": (
         "AlreadyExistsError",
         "DatasetExistsError",
+        "ImageStackError",
         "InvalidArgumentError",
         "JobIncompleteError",
         "NotFoundError",
@@ -101,6 +102,7 @@ if TYPE_CHECKING:
     from wkdist.errors import (
         AlreadyExistsError,
         DatasetExistsError,
+        ImageStackError,
         InvalidArgumentError,
         JobIncompleteError,
         NotFoundError,

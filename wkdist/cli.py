@@ -36,6 +36,14 @@ def _vec(text: str) -> tuple[int, int, int] | int:
     return (parts[0], parts[1], parts[2])
 
 
+def _floats(text: str) -> tuple[float, float, float]:
+    """``11,11,24``."""
+    parts = [float(p) for p in text.split(",")]
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"expected X,Y,Z; got {text!r}")
+    return (parts[0], parts[1], parts[2])
+
+
 def _layout_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chunk-shape", type=_vec, help="chunk edge (N or X,Y,Z voxels); default: keep")
     parser.add_argument("--shard-shape", type=_vec, help="shard edge (N or X,Y,Z voxels); default: keep")
@@ -106,6 +114,41 @@ def _parser() -> argparse.ArgumentParser:
     upsample.add_argument("--sampling-mode", default="anisotropic",
                           choices=["anisotropic", "isotropic", "constant_z"])
     _common(upsample)
+
+    image_import = commands.add_parser(
+        "import",
+        help="import a TIFF/PNG/JPEG image stack as a new dataset",
+        description="Import a folder, glob pattern or list of image files (one slice per "
+        "file or multi-page TIFF, natural order) as a dataset with one layer, as a parallel "
+        "job. Every file is checked before anything is written.",
+    )
+    image_import.add_argument("source", nargs="+",
+                              help="a folder, a glob pattern (quoted), or image files in z order")
+    image_import.add_argument("target", type=Path, help="the new dataset's directory")
+    image_import.add_argument("--voxel-size", type=_floats, required=True,
+                              help="x,y,z in nanometers, e.g. 11,11,24")
+    image_import.add_argument("--name", help="dataset name (default: the target's folder name)")
+    image_import.add_argument("--layer-name", help="default: the source folder's name")
+    image_import.add_argument("--category", choices=["color", "segmentation"],
+                              help="default: segmentation if the path mentions "
+                              "'segmentation' or 'labels', else color")
+    image_import.add_argument("--data-format", choices=["wkw", "zarr", "zarr3"], default="zarr3")
+    image_import.add_argument("--dtype", help="convert pixels to this dtype (default: keep)")
+    image_import.add_argument("--channel", type=int, help="import only this sample of each pixel")
+    image_import.add_argument("--topleft", type=_vec, default=(0, 0, 0),
+                              help="Mag(1) position of the first pixel, X,Y,Z (default 0,0,0)")
+    image_import.add_argument("--swap-xy", action="store_true",
+                              help="image rows are x (default: columns are x)")
+    for axis, what in (("x", "rows"), ("y", "columns"), ("z", "slices")):
+        image_import.add_argument(f"--flip-{axis}", action="store_true",
+                                  help=f"reverse the images' {what} (as webknossos' flip_{axis})")
+    image_import.add_argument("--allow-gaps", action="store_true",
+                              help="accept numbered file names that skip numbers")
+    image_import.add_argument("--downsample", action="store_true",
+                              help="also compute the coarser mags (as `wkdist downsample`)")
+    image_import.add_argument("--coarsest-mag", help="with --downsample, e.g. 16 or 16-16-8")
+    _layout_options(image_import)
+    _cluster_options(image_import)
 
     info = commands.add_parser("info", help="layers, mags, formats, boxes and sizes on disk")
     info.add_argument("dataset", type=Path)
@@ -336,6 +379,38 @@ def _upsample(args: argparse.Namespace) -> None:
         print(f"{name}: created mags {', '.join(m.to_layer_name() for m in mags)}")
 
 
+def _import(args: argparse.Namespace) -> None:
+    from wkdist.dataset import Dataset
+
+    ds = Dataset.from_images(
+        args.source[0] if len(args.source) == 1 else args.source,
+        args.target,
+        voxel_size=args.voxel_size,
+        name=args.name,
+        layer_name=args.layer_name,
+        layer_category=args.category,
+        data_format=args.data_format,
+        chunk_shape=args.chunk_shape,
+        shard_shape=args.shard_shape,
+        compress=True if args.compress is None else args.compress,
+        topleft=args.topleft,
+        swap_xy=args.swap_xy,
+        flip_x=args.flip_x,
+        flip_y=args.flip_y,
+        flip_z=args.flip_z,
+        dtype=args.dtype,
+        channel=args.channel,
+        allow_gaps=args.allow_gaps,
+        executor=args.executor,
+    )
+    for layer in ds.layers.values():
+        print(f"imported {layer.name} ({layer.category}, {layer.num_channels} x "
+              f"{layer.dtype_per_channel.name}) box {layer.bounding_box} into {ds.path}")
+        if args.downsample:
+            mags = layer.downsample(coarsest_mag=args.coarsest_mag, executor=args.executor)
+            print(f"{layer.name}: created mags {', '.join(m.to_layer_name() for m in mags)}")
+
+
 def _demo(args: argparse.Namespace) -> None:
     from wkdist.demo import run_demo
 
@@ -352,6 +427,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "compress": _compress,
     "downsample": _downsample,
     "upsample": _upsample,
+    "import": _import,
     "info": _info,
     "verify": _verify,
     "status": _status,

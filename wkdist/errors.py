@@ -38,6 +38,19 @@ class ReadOnlyError(WkdistError, RuntimeError):
     """A write was attempted on a read-only dataset, layer or view."""
 
 
+class ImageStackError(WkdistError, ValueError):
+    """Input images cannot be imported: none found, unreadable, truncated, of an
+    unsupported pixel type, or not one consistent stack. ``path`` names the file
+    (or the input) at fault."""
+
+    def __init__(self, message: str, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.args[0], self.path))
+
+
 class ShardFailedError(WkdistError, RuntimeError):
     """Making or writing one target shard failed inside a task (maybe on a remote worker).
 

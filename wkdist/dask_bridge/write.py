@@ -35,6 +35,7 @@ from wkdist.properties import merge_bounding_boxes
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from wkdist.storage import ArraySpec
@@ -208,10 +209,11 @@ def assemble_plan(
     needed_shape: Vec3Int,
     tasks: list[tuple[Any, ...]],
     dependencies: list[Any],
+    finalize: Callable[[WriteTarget, list[Any]], BoundingBox] = finalize_write,
 ) -> Delayed:
     """The plan's graph: a presize task, the write ``tasks`` (each gets the presize
-    key appended as its last argument, and returns a Mag(1) box), and one
-    finalization task over all of them."""
+    key appended as its last argument), and one ``finalize`` task over all their
+    results (by default they return Mag(1) boxes, merged by :func:`finalize_write`)."""
     presize_key = (f"wkdist-presize-{token}",)
     write_name = write_task_name(token)
     finalize_key = (f"wkdist-finalize-{token}",)
@@ -221,6 +223,6 @@ def assemble_plan(
         key = (write_name, index)
         graph[key] = (*task, presize_key)
         write_keys.append(key)
-    graph[finalize_key] = (finalize_write, target, write_keys)
+    graph[finalize_key] = (finalize, target, write_keys)
     hlg = HighLevelGraph.from_collections(finalize_key[0], graph, dependencies=dependencies)
     return Delayed(finalize_key, hlg, layer=finalize_key[0])

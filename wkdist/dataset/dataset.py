@@ -11,9 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wkdist.dataset import from_images as _from_images
 from wkdist.dataset import layer_refs
 from wkdist.dataset.layer import Layer, SegmentationLayer, validate_layer_name
-from wkdist.dataset.layer_categories import CATEGORIES, COLOR_CATEGORY, SEGMENTATION_CATEGORY
+from wkdist.dataset.layer_categories import (
+    ALLOWED_DTYPES,
+    CATEGORIES,
+    COLOR_CATEGORY,
+    SEGMENTATION_CATEGORY,
+)
 from wkdist.dataset.mag_refs import open_layer
 from wkdist.dataset.write_layer import write_layer
 from wkdist.dataset.zarr_groups import write_zarr_group_metadata
@@ -46,16 +52,11 @@ if TYPE_CHECKING:
 
     from numpy.typing import DTypeLike
 
+    from wkdist.dataset.from_images import ImagesInput
     from wkdist.dataset.layer_categories import LayerCategoryType
     from wkdist.geometry import MagLike, Vec3IntLike
 
 DEFAULT_DATA_FORMAT = DataFormat.ZARR3
-_ALLOWED_DTYPES = {
-    COLOR_CATEGORY: ("uint8", "uint16", "uint32", "int8", "int16", "int32", "float32"),
-    SEGMENTATION_CATEGORY: (
-        "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
-    ),
-}
 
 
 def _voxel_size(
@@ -441,10 +442,10 @@ class Dataset:
         if dtype is not None and dtype_per_channel is not None:
             raise InvalidArgumentError("pass dtype or dtype_per_channel, not both")
         per_channel = _parse_dtype(dtype if dtype is not None else dtype_per_channel)
-        if per_channel.name not in _ALLOWED_DTYPES[category]:
+        if per_channel.name not in ALLOWED_DTYPES[category]:
             raise InvalidArgumentError(
                 f"Cannot add {category} layer {layer_name!r} with dtype {per_channel.name}. "
-                f"Supported dtypes are: {', '.join(_ALLOWED_DTYPES[category])}"
+                f"Supported dtypes are: {', '.join(ALLOWED_DTYPES[category])}"
             )
         channels = 1 if num_channels is None else num_channels
         if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
@@ -804,6 +805,168 @@ class Dataset:
         run_plans(plans, executor=executor, progress=progress)
         self._note_own_change()
         return self.get_layer(source.name if new_layer_name is None else new_layer_name)
+
+    @classmethod
+    def from_images(
+        cls,
+        input_path: ImagesInput,
+        output_path: str | os.PathLike[str],
+        voxel_size: Iterable[float] | None = None,
+        name: str | None = None,
+        *,
+        z_slices_sort_key: Callable[[Path], Any] | None = None,
+        voxel_size_with_unit: VoxelSize | None = None,
+        layer_name: str | None = None,
+        layer_category: LayerCategoryType | None = None,
+        data_format: str | DataFormat = DEFAULT_DATA_FORMAT,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        chunks_per_shard: Vec3IntLike | int | None = None,
+        compress: bool | str = True,
+        topleft: Vec3IntLike = (0, 0, 0),
+        swap_xy: bool = False,
+        flip_x: bool = False,
+        flip_y: bool = False,
+        flip_z: bool = False,
+        dtype: DTypeLike | None = None,
+        channel: int | None = None,
+        truncate_rgba_to_rgb: bool = True,
+        allow_gaps: bool = False,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> Dataset:
+        """Create a dataset at ``output_path`` with one layer imported from images.
+
+        Parameters
+        ----------
+        input_path
+            A folder of image files (searched recursively, in natural order:
+            ``slice_2`` before ``slice_10``), a glob pattern, one file, or a list
+            of files. TIFF (one slice per page; multi-page stacks), PNG, JPEG.
+        output_path
+            The new dataset's directory (must not exist or be empty).
+        voxel_size, voxel_size_with_unit, name
+            As for :class:`Dataset`.
+        z_slices_sort_key
+            Sort key for the files of a folder or pattern (default: natural order).
+        layer_name
+            Default: the folder's name (a single multi-page file's name).
+        layer_category
+            ``"color"`` or ``"segmentation"``; default: segmentation when the
+            path mentions "segmentation" or "labels".
+        data_format, chunk_shape, shard_shape, chunks_per_shard, compress
+            Layout of the mag. Zarr v3 defaults to shards of 128 x 128 x 1 chunks
+            (4096 x 4096 x 32 voxels), as webknossos imports.
+        topleft
+            Mag(1) position of the first image's first pixel.
+        swap_xy, flip_x, flip_y, flip_z
+            Orientation as in webknossos 4.3.3: image columns are x and rows y
+            (``swap_xy`` exchanges them); ``flip_x``/``flip_y`` reverse the
+            image's rows/columns before that; ``flip_z`` reverses the slices.
+        dtype
+            Convert the pixels to this dtype (default: the images').
+        channel
+            Import only this sample of each pixel.
+        truncate_rgba_to_rgb
+            Drop the alpha of RGBA images (else RGBA input is an error).
+        allow_gaps
+            Accept numbered file names that skip numbers.
+        executor, progress
+            Where the job runs and whether to show progress (see
+            :meth:`copy_dataset`).
+
+        Raises
+        ------
+        ImageStackError
+            Before anything is written: no images, a file unreadable or
+            truncated, an unsupported pixel type, slices that differ in size,
+            samples or pixel type, or a gap in the numbering.
+        """
+        return _from_images.from_images(
+            cls,
+            input_path,
+            output_path,
+            voxel_size,
+            name,
+            z_slices_sort_key=z_slices_sort_key,
+            voxel_size_with_unit=voxel_size_with_unit,
+            layer_name=layer_name,
+            layer_category=layer_category,
+            data_format=data_format,
+            chunk_shape=chunk_shape,
+            shard_shape=shard_shape,
+            chunks_per_shard=chunks_per_shard,
+            compress=compress,
+            topleft=topleft,
+            swap_xy=swap_xy,
+            flip_x=flip_x,
+            flip_y=flip_y,
+            flip_z=flip_z,
+            dtype=dtype,
+            channel=channel,
+            truncate_rgba_to_rgb=truncate_rgba_to_rgb,
+            allow_gaps=allow_gaps,
+            executor=executor,
+            progress=progress,
+        )
+
+    def add_layer_from_images(
+        self,
+        images: ImagesInput,
+        layer_name: str,
+        category: LayerCategoryType | None = COLOR_CATEGORY,
+        *,
+        data_format: str | DataFormat = DEFAULT_DATA_FORMAT,
+        mag: MagLike = 1,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        chunks_per_shard: Vec3IntLike | int | None = None,
+        compress: bool | str = True,
+        topleft: Vec3IntLike = (0, 0, 0),
+        swap_xy: bool = False,
+        flip_x: bool = False,
+        flip_y: bool = False,
+        flip_z: bool = False,
+        dtype: DTypeLike | None = None,
+        channel: int | None = None,
+        truncate_rgba_to_rgb: bool = True,
+        allow_gaps: bool = False,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> Layer:
+        """Add layer ``layer_name`` with mag ``mag`` imported from ``images``, as a
+        parallel job (one task per batch of target shards, each reading only the
+        slices, rows and columns it covers).
+
+        ``category=None`` guesses it from the path (see :meth:`from_images`);
+        ``topleft`` is in Mag(1) voxels and a multiple of ``mag``. Segmentation
+        layers get ``largest_segment_id`` from the job; color layers the value
+        range as their display ``min``/``max``. The other arguments are as for
+        :meth:`from_images`.
+        """
+        return _from_images.add_layer_from_images(
+            self,
+            images,
+            layer_name,
+            category,
+            data_format=data_format,
+            mag=mag,
+            chunk_shape=chunk_shape,
+            shard_shape=shard_shape,
+            chunks_per_shard=chunks_per_shard,
+            compress=compress,
+            topleft=topleft,
+            swap_xy=swap_xy,
+            flip_x=flip_x,
+            flip_y=flip_y,
+            flip_z=flip_z,
+            dtype=dtype,
+            channel=channel,
+            truncate_rgba_to_rgb=truncate_rgba_to_rgb,
+            allow_gaps=allow_gaps,
+            executor=executor,
+            progress=progress,
+        )
 
     def add_copy_layer(
         self,

@@ -10,6 +10,14 @@ COLOR_CATEGORY: Final = "color"
 SEGMENTATION_CATEGORY: Final = "segmentation"
 CATEGORIES: Final = (COLOR_CATEGORY, SEGMENTATION_CATEGORY)
 
+#: The dtypes (per channel) that each category stores.
+ALLOWED_DTYPES: Final = {
+    COLOR_CATEGORY: ("uint8", "uint16", "uint32", "int8", "int16", "int32", "float32"),
+    SEGMENTATION_CATEGORY: (
+        "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
+    ),
+}
+
 
 class LayerCategories:
     """The first API edition's names for the categories (``LayerCategories.COLOR_TYPE``)."""

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 import dask
 from dask.callbacks import Callback
 
-from wkdist.dask_bridge.shard_jobs import ShardJobPlan, run_shard_batch
-from wkdist.dask_bridge.write import finalize_write, presize_target
+from wkdist.dask_bridge.write import presize_target
 from wkdist.errors import JobIncompleteError, ShardFailedError
 
 if TYPE_CHECKING:
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
     from distributed import Client
 
+    from wkdist.dask_bridge.shard_jobs import BatchResult, ShardJobPlan
     from wkdist.geometry import BoundingBox
 
 #: How many unfinished shards an error message lists (``JobIncompleteError.unfinished`` has all).
@@ -151,11 +151,11 @@ def _run_on_client(
         client.cancel(futures)
 
 
-def _run_batch(plan: ShardJobPlan, batch: tuple[BoundingBox, ...]) -> BoundingBox:
-    return run_shard_batch(plan.producer, plan.target, batch, plan.clip_mag1, plan.piece_shape)
+def _run_batch(plan: ShardJobPlan, batch: tuple[BoundingBox, ...]) -> BatchResult:
+    return plan.run_batch(batch)
 
 
-def _submit(plan: ShardJobPlan, executor: Executor) -> list[Future[BoundingBox]]:
+def _submit(plan: ShardJobPlan, executor: Executor) -> list[Future[BatchResult]]:
     """Presize here and submit the plan's shard batches to ``executor``."""
     presize_target(plan.target, plan.needed_shape)
     run = functools.partial(_run_batch, plan)
@@ -165,7 +165,7 @@ def _submit(plan: ShardJobPlan, executor: Executor) -> list[Future[BoundingBox]]
     return [executor.submit(run, batch) for batch in plan.batches]
 
 
-def _wait(futures: list[Future[BoundingBox]], *, progress: bool) -> None:
+def _wait(futures: list[Future[BatchResult]], *, progress: bool) -> None:
     if not progress or not futures:
         wait(futures)
         return
@@ -193,7 +193,7 @@ def _run_on_executor(
         failures += errors
         finished.update(key for (key, _), f in zip(_batch_keys(plan), futures) if f.exception() is None)
         if not errors:
-            boxes.append(finalize_write(plan.target, [f.result() for f in futures]))
+            boxes.append(plan.finalize([f.result() for f in futures]))
     if failures:
         raise _incomplete(failures, _unfinished(plans, finished)) from failures[0]
     return boxes
