@@ -17,6 +17,7 @@ import numpy as np
 from distributed import Client
 
 from wkdist.errors import JobIncompleteError, UnfinishedJobWarning
+from wkdist.geometry import BoundingBox
 from wkdist.run.clusters import DEFAULT_PROFILE, cluster
 
 if TYPE_CHECKING:
@@ -42,6 +43,22 @@ def _floats(text: str) -> tuple[float, float, float]:
     if len(parts) != 3:
         raise argparse.ArgumentTypeError(f"expected X,Y,Z; got {text!r}")
     return (parts[0], parts[1], parts[2])
+
+
+def _pair(text: str) -> tuple[int, int]:
+    """``512,512``."""
+    parts = [int(p) for p in text.split(",")]
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected X,Y; got {text!r}")
+    return (parts[0], parts[1])
+
+
+def _box(text: str) -> BoundingBox:
+    """``x,y,z,width,height,depth``."""
+    parts = [int(p) for p in text.split(",")]
+    if len(parts) != 6:
+        raise argparse.ArgumentTypeError(f"expected x,y,z,width,height,depth; got {text!r}")
+    return BoundingBox(parts[:3], parts[3:])
 
 
 def _layout_options(parser: argparse.ArgumentParser) -> None:
@@ -149,6 +166,24 @@ def _parser() -> argparse.ArgumentParser:
     image_import.add_argument("--coarsest-mag", help="with --downsample, e.g. 16 or 16-16-8")
     _layout_options(image_import)
     _cluster_options(image_import)
+
+    export = commands.add_parser(
+        "export-tiff",
+        help="export a box of a layer as TIFF images (one per slice, or tiles)",
+        description="Write a box of one mag of a layer as one TIFF per z slice "
+        "(NAME_000000.tiff, ...) or as tiles per slice (SLICE/ROW/COLUMN.tiff), in parallel, "
+        "named and oriented as webknossos' export-as-tiff does.",
+    )
+    export.add_argument("dataset", type=Path)
+    export.add_argument("destination", type=Path)
+    export.add_argument("--layer-name", default="color", help="default: color")
+    export.add_argument("--mag", default="1", help="e.g. 1 or 2-2-1 (default 1)")
+    export.add_argument("--bbox", type=_box, help="x,y,z,width,height,depth in Mag(1) voxels "
+                        "(default: the layer's box)")
+    export.add_argument("--name", default="", help="file name prefix")
+    export.add_argument("--tile-size", type=_pair, help="X,Y: tiles of this size per slice")
+    export.add_argument("--batch-size", type=int, help="slices per task (default: chunk depth)")
+    _cluster_options(export)
 
     info = commands.add_parser("info", help="layers, mags, formats, boxes and sizes on disk")
     info.add_argument("dataset", type=Path)
@@ -379,36 +414,62 @@ def _upsample(args: argparse.Namespace) -> None:
         print(f"{name}: created mags {', '.join(m.to_layer_name() for m in mags)}")
 
 
+def _check_import(args: argparse.Namespace) -> None:
+    """Check every image file and the arguments before a cluster starts."""
+    from wkdist.dataset.from_images import ImportSetup, check_new_dataset_path
+    from wkdist.jobs.import_images import Orientation
+
+    args.setup = ImportSetup(
+        args.source[0] if len(args.source) == 1 else args.source,
+        category=args.category,
+        data_format=args.data_format,
+        mag=1,
+        chunk_shape=args.chunk_shape,
+        shard_shape=args.shard_shape,
+        chunks_per_shard=None,
+        topleft=args.topleft,
+        orientation=Orientation(args.swap_xy, args.flip_x, args.flip_y, args.flip_z),
+        dtype=args.dtype,
+        channel=args.channel,
+        truncate_rgba_to_rgb=True,
+        allow_gaps=args.allow_gaps,
+    )
+    args.layer_name = args.setup.layer_name(args.layer_name)
+    check_new_dataset_path(args.target)
+
+
 def _import(args: argparse.Namespace) -> None:
     from wkdist.dataset import Dataset
 
-    ds = Dataset.from_images(
-        args.source[0] if len(args.source) == 1 else args.source,
-        args.target,
-        voxel_size=args.voxel_size,
+    ds = Dataset(args.target, voxel_size=args.voxel_size, name=args.name)
+    compress = True if args.compress is None else args.compress
+    layer = args.setup.run(ds, args.layer_name, compress, args.executor, None)
+    print(f"imported {layer.name} ({layer.category}, {layer.num_channels} x "
+          f"{layer.dtype_per_channel.name}) box {layer.bounding_box} into {ds.path}")
+    if args.downsample:
+        mags = layer.downsample(coarsest_mag=args.coarsest_mag, executor=args.executor)
+        print(f"{layer.name}: created mags {', '.join(m.to_layer_name() for m in mags)}")
+
+
+def _export_tiff(args: argparse.Namespace) -> None:
+    from wkdist.dataset import Dataset
+
+    mag_view = Dataset.open(args.dataset).get_layer(args.layer_name).get_mag(args.mag)
+    count = mag_view.export_as_tiff(
+        args.destination,
+        bbox=args.bbox,
         name=args.name,
-        layer_name=args.layer_name,
-        layer_category=args.category,
-        data_format=args.data_format,
-        chunk_shape=args.chunk_shape,
-        shard_shape=args.shard_shape,
-        compress=True if args.compress is None else args.compress,
-        topleft=args.topleft,
-        swap_xy=args.swap_xy,
-        flip_x=args.flip_x,
-        flip_y=args.flip_y,
-        flip_z=args.flip_z,
-        dtype=args.dtype,
-        channel=args.channel,
-        allow_gaps=args.allow_gaps,
+        tile_size=args.tile_size,
+        batch_size=args.batch_size,
         executor=args.executor,
     )
-    for layer in ds.layers.values():
-        print(f"imported {layer.name} ({layer.category}, {layer.num_channels} x "
-              f"{layer.dtype_per_channel.name}) box {layer.bounding_box} into {ds.path}")
-        if args.downsample:
-            mags = layer.downsample(coarsest_mag=args.coarsest_mag, executor=args.executor)
-            print(f"{layer.name}: created mags {', '.join(m.to_layer_name() for m in mags)}")
+    print(f"exported {count} slice(s) of {args.layer_name} mag {mag_view.name} to {args.destination}")
+
+
+def _check_export_tiff(args: argparse.Namespace) -> None:
+    from wkdist.dataset import Dataset
+
+    Dataset.open(args.dataset).get_layer(args.layer_name).get_mag(args.mag)
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -428,6 +489,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "downsample": _downsample,
     "upsample": _upsample,
     "import": _import,
+    "export-tiff": _export_tiff,
     "info": _info,
     "verify": _verify,
     "status": _status,
@@ -438,6 +500,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
 
 #: Checks of a command's arguments and input that run before any cluster starts.
 _CHECKS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "import": _check_import,
+    "export-tiff": _check_export_tiff,
     "copy": _check_copy,
     "convert": _check_copy,
     "compress": _check_layers,

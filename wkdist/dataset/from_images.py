@@ -22,7 +22,12 @@ from wkdist.dataset.layer_categories import (
     SEGMENTATION_CATEGORY,
 )
 from wkdist.dataset.layout import FLAT_CHUNKS_PER_SHARD, choose_chunk_and_shard_shape
-from wkdist.errors import AlreadyExistsError, ImageStackError, InvalidArgumentError
+from wkdist.errors import (
+    AlreadyExistsError,
+    DatasetExistsError,
+    ImageStackError,
+    InvalidArgumentError,
+)
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
 from wkdist.images import ImageStack, find_image_files, open_stack
 from wkdist.jobs.import_images import (
@@ -68,6 +73,15 @@ def default_layer_name(images: ImagesInput, stack: ImageStack) -> str:
         name = stack.files[0].parent.name
     name = _UNALLOWED_NAME_CHARS.sub("", name).lstrip(".")
     return name or "color"
+
+
+def check_new_dataset_path(path: str | os.PathLike[str]) -> None:
+    """Raise unless a new dataset can be created at ``path`` (absent or an empty folder)."""
+    target = Path(path)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise DatasetExistsError(
+            f"cannot import into {target}: it exists and is not an empty folder"
+        )
 
 
 class ImportSetup:
@@ -144,6 +158,12 @@ class ImportSetup:
             if self.size.z == 1:
                 chunk, shard = chunk.with_z(1), shard.with_z(1)
         return chunk, shard
+
+    def layer_name(self, given: str | None) -> str:
+        """``given``, checked, or the default name for the input."""
+        name = default_layer_name(self.images, self.stack) if given is None else given
+        validate_layer_name(name)
+        return name
 
     @property
     def num_channels(self) -> int:
@@ -282,8 +302,8 @@ def from_images(
         allow_gaps=allow_gaps,
         sort_key=z_slices_sort_key,
     )
-    name_of_layer = default_layer_name(input_path, setup.stack) if layer_name is None else layer_name
-    validate_layer_name(name_of_layer)
+    name_of_layer = setup.layer_name(layer_name)
+    check_new_dataset_path(output_path)
     dataset = dataset_class(
         output_path, voxel_size=voxel_size, name=name, voxel_size_with_unit=voxel_size_with_unit
     )

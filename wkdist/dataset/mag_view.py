@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dask.base import is_dask_collection
 
 from wkdist.dataset.view import View
 from wkdist.errors import InvalidArgumentError
+from wkdist.jobs.export_tiff import export_box, run_tiff_export
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterator
     from concurrent.futures import Executor
-    from pathlib import Path
 
     import numpy as np
     import zarr
@@ -189,6 +191,37 @@ class MagView(View):
 
         self._ensure_writable()
         compress_mag(self, executor=executor, progress=progress)
+
+    def export_as_tiff(
+        self,
+        destination: str | os.PathLike[str],
+        *,
+        bbox: BoundingBox | None = None,
+        name: str = "",
+        tile_size: tuple[int, int] | None = None,
+        batch_size: int | None = None,
+        executor: Executor | None = None,
+    ) -> int:
+        """Write ``bbox`` (Mag(1), default: the layer's box) of this mag as TIFF images
+        into ``destination``, in parallel; return the number of slices written.
+
+        One image per z slice, ``{name}_{n:06d}.tiff`` (``n``: Mag(1) slices from the
+        box's top), or with ``tile_size=(x, y)`` (mag voxels) tiles
+        ``{n}/{row}/{column}.tiff`` padded with zeros, as webknossos'
+        ``export-as-tiff`` names them. Rows are y, columns x, samples the channels.
+        ``batch_size`` slices per task (default: the chunk depth); each task
+        holds at most ``wkdist.write.task-memory`` of voxels.
+        """
+        export = export_box(
+            self.path,
+            self.data_format,
+            self._mag,
+            self.layer.bounding_box if bbox is None else bbox,
+            Path(destination),
+            name=name,
+            tile_size=tile_size,
+        )
+        return run_tiff_export(export, batch_size, executor)
 
     def get_zarr_array(self) -> zarr.Array:
         """A ``zarr.Array`` handle on this mag (Zarr v2 and v3 layers only)."""
