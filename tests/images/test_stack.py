@@ -107,7 +107,7 @@ def test_find_files_natural_order_glob_and_list(tmp_path):
     ("setup", "message"),
     [
         ("empty", "found no image files"),
-        ("gap", r"gap: slice_3\.tif \(number 3\) follows slice_1\.tif"),
+        ("gap", r"slice_3\.tif: the numbering of the slices has a gap: number 3 follows slice_1\.tif"),
         ("missing", "does not exist"),
     ],
 )

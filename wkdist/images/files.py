@@ -128,7 +128,7 @@ def check_numbering(files: Sequence[Path]) -> None:
     for previous, file, number, before in zip(files, files[1:], numbers[1:], numbers, strict=False):
         if number != before + 1:
             raise ImageStackError(
-                f"images: the numbering of the slices has a gap: {file.name} (number {number}) "
+                f"images: {file}: the numbering of the slices has a gap: number {number} "
                 f"follows {previous.name} (number {before}); every number from {numbers[0]} "
                 f"to {numbers[-1]} must be present once (allow_gaps=True, --allow-gaps on the "
                 "command line, imports them anyway).",
