@@ -16,8 +16,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from distributed import Client
 
-from wkdist.errors import JobIncompleteError, UnfinishedJobWarning
+from wkdist.errors import (
+    JobIncompleteError,
+    LocationError,
+    UnfinishedJobWarning,
+    UnsupportedLocationError,
+)
 from wkdist.geometry import BoundingBox
+from wkdist.location import Location, RemotePath, as_location, require_local
 from wkdist.run.clusters import DEFAULT_PROFILE, cluster
 
 if TYPE_CHECKING:
@@ -97,25 +103,25 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     copy = commands.add_parser("copy", help="copy a dataset, optionally re-chunked, re-sharded or converted")
-    copy.add_argument("source", type=Path)
-    copy.add_argument("target", type=Path)
+    copy.add_argument("source", type=_location)
+    copy.add_argument("target", type=_location)
     copy.add_argument("--data-format", choices=["wkw", "zarr", "zarr3"], help="default: keep")
     _layout_options(copy)
     _common(copy)
 
     convert = commands.add_parser("convert", help="copy a dataset into another format")
-    convert.add_argument("source", type=Path)
-    convert.add_argument("target", type=Path)
+    convert.add_argument("source", type=_location)
+    convert.add_argument("target", type=_location)
     convert.add_argument("--data-format", choices=["wkw", "zarr", "zarr3"], required=True)
     _layout_options(convert)
     _common(convert)
 
     compress = commands.add_parser("compress", help="compress every mag in place")
-    compress.add_argument("dataset", type=Path)
+    compress.add_argument("dataset", type=_location)
     _common(compress)
 
     downsample = commands.add_parser("downsample", help="compute coarser mags")
-    downsample.add_argument("dataset", type=Path)
+    downsample.add_argument("dataset", type=_location)
     downsample.add_argument("--from-mag", help="default: the finest mag")
     downsample.add_argument("--coarsest-mag", help="e.g. 16 or 16-16-8 (default: ~100 voxels per slice edge)")
     downsample.add_argument("--interpolation-mode", default="default",
@@ -125,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     _common(downsample)
 
     upsample = commands.add_parser("upsample", help="compute finer mags (nearest)")
-    upsample.add_argument("dataset", type=Path)
+    upsample.add_argument("dataset", type=_location)
     upsample.add_argument("--from-mag", required=True)
     upsample.add_argument("--finest-mag", default="1")
     upsample.add_argument("--sampling-mode", default="anisotropic",
@@ -141,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     image_import.add_argument("source", nargs="+",
                               help="a folder, a glob pattern (quoted), or image files in z order")
-    image_import.add_argument("target", type=Path, help="the new dataset's directory")
+    image_import.add_argument("target", type=_location, help="the new dataset's directory")
     image_import.add_argument("--voxel-size", type=_floats, required=True,
                               help="x,y,z in nanometers, e.g. 11,11,24")
     image_import.add_argument("--name", help="dataset name (default: the target's folder name)")
@@ -174,7 +180,7 @@ def _parser() -> argparse.ArgumentParser:
         "(NAME_000000.tiff, ...) or as tiles per slice (SLICE/ROW/COLUMN.tiff), in parallel, "
         "named and oriented as webknossos' export-as-tiff does.",
     )
-    export.add_argument("dataset", type=Path)
+    export.add_argument("dataset", type=_location)
     export.add_argument("destination", type=Path)
     export.add_argument("--layer-name", default="color", help="default: color")
     export.add_argument("--mag", default="1", help="e.g. 1 or 2-2-1 (default 1)")
@@ -186,7 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     _cluster_options(export)
 
     info = commands.add_parser("info", help="layers, mags, formats, boxes and sizes on disk")
-    info.add_argument("dataset", type=Path)
+    info.add_argument("dataset", type=_location)
 
     verify = commands.add_parser(
         "verify",
@@ -196,20 +202,20 @@ def _parser() -> argparse.ArgumentParser:
         "checks it against the journal's checksum; verify A B compares the voxels of two "
         "datasets. Exit code 0: intact / equal, 1: damage / differences, 2: usage or input error.",
     )
-    verify.add_argument("first", type=Path)
-    verify.add_argument("second", type=Path, nargs="?")
+    verify.add_argument("first", type=_location)
+    verify.add_argument("second", type=_location, nargs="?")
 
     status = commands.add_parser(
         "status", help="the jobs recorded in a dataset's journal: progress, failures, how to resume"
     )
-    status.add_argument("dataset", type=Path)
+    status.add_argument("dataset", type=_local_location)
     status.add_argument("--watch", type=float, nargs="?", const=5.0, metavar="SECONDS",
                         help="refresh every SECONDS (default 5) until every job is finished")
 
     discard = commands.add_parser(
         "discard", help="delete what an unfinished job wrote (its new files and its journal)"
     )
-    discard.add_argument("dataset", type=Path)
+    discard.add_argument("dataset", type=_local_location)
     discard.add_argument("--job", help="the job's name (default: the only unfinished one)")
 
     demo = commands.add_parser(
@@ -226,12 +232,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _location(text: str) -> Location:
+    """A dataset argument: a local path or an s3:// / gs:// / http(s):// URL."""
+    try:
+        return as_location(text)
+    except LocationError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _local_location(text: str) -> Path:
+    """A dataset argument of the journal commands (journals are kept in local datasets only)."""
+    try:
+        return require_local(as_location(text), "the job journal")
+    except (LocationError, UnsupportedLocationError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _selected_layers(ds: Dataset, names: list[str] | None) -> list[str]:
     return list(ds.layers) if not names else [ds.get_layer(name).name for name in names]
 
 
-def _disk_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+def _disk_size(path: Location) -> str:
+    if isinstance(path, RemotePath):
+        return "in object storage"
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return f"{size / 2**20:.1f} MiB on disk"
 
 
 def _info(args: argparse.Namespace) -> None:
@@ -241,7 +266,7 @@ def _info(args: argparse.Namespace) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnfinishedJobWarning)
         ds = Dataset.open(args.dataset)
-    for journal in unfinished_jobs(ds.path):
+    for journal in unfinished_jobs(ds.path) if isinstance(ds.path, Path) else ():
         status = job_status(journal)
         print(f"UNFINISHED job {journal.name} ({status.header.kind}): {status.done}/"
               f"{status.total} shards written; see: wkdist status {ds.path}")
@@ -253,7 +278,7 @@ def _info(args: argparse.Namespace) -> None:
             spec = view.info
             print(f"    mag {mag.to_layer_name():8s} chunk {tuple(spec.chunk_shape)} shard "
                   f"{tuple(spec.shard_shape)} {spec.compression or 'raw'}, "
-                  f"{_disk_size(view.path) / 2**20:.1f} MiB on disk")
+                  f"{_disk_size(view.path)}")
 
 
 class _Differences(Exception):
@@ -264,7 +289,7 @@ def _verify(args: argparse.Namespace) -> None:
     from wkdist.dataset import Dataset
 
     if args.second is None:
-        _verify_files(args.first)
+        _verify_files(require_local(args.first, "verify against a job journal"))
         return
     first, second = Dataset.open(args.first), Dataset.open(args.second)
     problems = []
@@ -547,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     except JobIncompleteError as error:
         print(f"wkdist: error: {error}", file=sys.stderr)  # the shards and tracebacks, in full
         return 1
-    except (ValueError, FileNotFoundError, FileExistsError, RuntimeError, IndexError) as error:
+    except (ValueError, OSError, RuntimeError, IndexError, NotImplementedError) as error:
         print(f"wkdist: error: {error}".splitlines()[0], file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ import numpy as np
 
 from wkdist.dataset import Dataset
 from wkdist.geometry import BoundingBox
+from wkdist.location import require_local
 from wkdist.sample_data import em_like_volume
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def run_demo(folder: Path, size: tuple[int, int, int], executor: Executor | None
     nbytes = image.nbytes + labels.nbytes
     print(f"wkdist demo in {folder}")
     for ds in (source, target):
-        print(f"  {ds.path.name}: {_disk_size(ds.path) / 2**20:.1f} MiB on disk")
+        print(f"  {ds.path.name}: {_disk_size(require_local(ds.path, 'the demo')) / 2**20:.1f} MiB on disk")
         for layer in ds.layers.values():
             print(
                 f"    {layer.name:13s} {layer.data_format.value:6s} {layer.dtype.name:7s} "

@@ -85,3 +85,19 @@ class JobIncompleteError(WkdistError, RuntimeError):
 
 class UnfinishedJobWarning(UserWarning):
     """A dataset holds a job that was started and not finished (see ``wkdist status``)."""
+
+
+class LocationError(WkdistError, ValueError):
+    """A dataset location (path or URL) is malformed or of an unknown kind."""
+
+
+class RemoteStorageError(WkdistError, OSError):
+    """Object storage refused or could not answer a request (credentials, bucket, network).
+
+    The message is one line naming the location and the endpoint, never a credential.
+    """
+
+
+class UnsupportedLocationError(WkdistError, NotImplementedError):
+    """An operation that needs a local file system was asked of object storage (or
+    a write of a read-only HTTP location); raised before anything is written."""

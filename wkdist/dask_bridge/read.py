@@ -30,10 +30,10 @@ from wkdist.storage import DataFormat, array_class
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
-    from pathlib import Path
 
     from wkdist.dataset.view import View
     from wkdist.geometry import Vec3IntLike
+    from wkdist.location import Location
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class StorageRegion:
     reading the metadata file, and reads its own region in storage order.
     """
 
-    path: Path
+    path: Location
     data_format: DataFormat
     metadata: bytes
     box: BoundingBox  # in the mag's voxels

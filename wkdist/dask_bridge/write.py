@@ -36,8 +36,8 @@ from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
+    from wkdist.location import Location
     from wkdist.storage import ArraySpec
 
 
@@ -45,10 +45,10 @@ if TYPE_CHECKING:
 class WriteTarget:
     """Everything a write task needs to find its target; small and picklable."""
 
-    path: Path
+    path: Location
     data_format: DataFormat
     mag: Mag
-    dataset_path: Path | None  # None: do not touch the properties (writes through a View)
+    dataset_path: Location | None  # None: do not touch the properties (writes through a View)
     layer_name: str
 
 

@@ -33,21 +33,30 @@ from wkdist.errors import (
 )
 from wkdist.geometry import BoundingBox
 from wkdist.journal import unfinished_jobs
+from wkdist.location import (
+    Location,
+    LocationLike,
+    RemotePath,
+    as_location,
+    require_local,
+    require_writable,
+)
+from wkdist.properties import PROPERTIES_FILE_NAME as PROPERTIES_FILE_NAME
 from wkdist.properties import (
     DatasetProperties,
     LayerProperties,
     VoxelSize,
     element_class_from_dtype,
     load_properties,
+    properties_stamp,
     save_properties,
     update_properties,
 )
-from wkdist.properties import PROPERTIES_FILE_NAME as PROPERTIES_FILE_NAME
 from wkdist.properties.view_configuration import DatasetViewConfiguration, view_configuration_json
 from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Hashable, Iterable, Mapping
     from concurrent.futures import Executor
 
     from numpy.typing import DTypeLike
@@ -125,7 +134,7 @@ class Dataset:
 
     def __init__(
         self,
-        dataset_path: str | os.PathLike[str],
+        dataset_path: LocationLike,
         voxel_size: Iterable[float] | None = None,
         name: str | None = None,
         exist_ok: bool = False,
@@ -134,9 +143,11 @@ class Dataset:
         read_only: bool = False,
         scale: Iterable[float] | None = None,
     ) -> None:
-        path = Path(dataset_path)
+        path = as_location(dataset_path, argument="dataset_path")
         wanted_size = _voxel_size(voxel_size, voxel_size_with_unit, scale)
-        exists = (path / PROPERTIES_FILE_NAME).exists()
+        if isinstance(path, RemotePath):
+            path.check_bucket()
+        exists = (path / PROPERTIES_FILE_NAME).is_file()
         if exists:
             if wanted_size is not None and not exist_ok:
                 raise DatasetExistsError(
@@ -161,6 +172,7 @@ class Dataset:
                 f"no dataset at {path} (no {PROPERTIES_FILE_NAME}); to create one pass "
                 "voxel_size=(x, y, z) in nanometers"
             )
+        require_writable(path, "create a dataset")
         if path.exists() and not path.is_dir():
             raise NotADirectoryError(f"cannot create a dataset at {path}: it is a file")
         if path.is_dir() and any(path.iterdir()):
@@ -178,16 +190,17 @@ class Dataset:
         )
         self._init_from_disk(path, read_only=False)
 
-    def _init_from_disk(self, path: Path, *, read_only: bool) -> None:
-        if path.exists() and not path.is_dir():
+    def _init_from_disk(self, path: Location, *, read_only: bool) -> None:
+        if isinstance(path, Path) and path.exists() and not path.is_dir():
             raise FileNotFoundError(f"no dataset at {path}: it is a file, not a dataset folder")
         self._path = path
-        self._read_only = read_only
+        self._read_only = read_only or (isinstance(path, RemotePath) and path.read_only)
         self._layers: dict[str, Layer] = {}
-        self._loaded: tuple[tuple[int, int, int], DatasetProperties] | None = None
+        self._loaded: tuple[Hashable, DatasetProperties] | None = None
         self._properties  # noqa: B018 - load now, so a broken file fails here
         self._saved_stamp = self._file_stamp()
-        for journal in unfinished_jobs(path):
+        # Job journals are kept in local datasets only (not yet in object storage).
+        for journal in unfinished_jobs(path) if isinstance(path, Path) else ():
             warnings.warn(
                 f"{path} holds the unfinished job {journal.name} ({journal.header.kind}); "
                 f"its data is incomplete. See: wkdist status {path}",
@@ -196,15 +209,19 @@ class Dataset:
             )
 
     @classmethod
-    def open(cls, dataset_path: str | os.PathLike[str], read_only: bool = False) -> Dataset:
-        """Open the dataset at ``dataset_path`` (its ``datasource-properties.json`` must exist)."""
+    def open(cls, dataset_path: LocationLike, read_only: bool = False) -> Dataset:
+        """Open the dataset at ``dataset_path`` (its ``datasource-properties.json`` must exist).
+
+        ``dataset_path`` is a local path or an ``s3://``, ``gs://`` or (read-only)
+        ``http(s)://`` URL (see :func:`wkdist.location.as_location`).
+        """
         dataset = cls.__new__(cls)
-        dataset._init_from_disk(Path(dataset_path), read_only=read_only)
+        dataset._init_from_disk(as_location(dataset_path, argument="dataset_path"), read_only=read_only)
         return dataset
 
     @classmethod
     def create(
-        cls, dataset_path: str | os.PathLike[str], scale: Iterable[float], name: str | None = None
+        cls, dataset_path: LocationLike, scale: Iterable[float], name: str | None = None
     ) -> Dataset:
         """First API edition: create a dataset with voxel size ``scale`` (nanometers)."""
         warnings.warn(
@@ -234,14 +251,8 @@ class Dataset:
         if self._read_only:
             raise ReadOnlyError(f"{self!r} is read-only")
 
-    def _file_stamp(self) -> tuple[int, int, int]:
-        try:
-            stat = (self._path / PROPERTIES_FILE_NAME).stat()
-        except FileNotFoundError:
-            raise FileNotFoundError(
-                f"no dataset at {self._path}: {PROPERTIES_FILE_NAME} is missing"
-            ) from None
-        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    def _file_stamp(self) -> Hashable:
+        return properties_stamp(self._path)
 
     @property
     def _properties(self) -> DatasetProperties:
@@ -273,12 +284,12 @@ class Dataset:
         self._saved_stamp = self._file_stamp()
 
     @property
-    def path(self) -> Path:
-        """The dataset's directory."""
+    def path(self) -> Location:
+        """The dataset's directory (a ``Path``, or a ``RemotePath`` in object storage)."""
         return self._path
 
     @property
-    def resolved_path(self) -> Path:
+    def resolved_path(self) -> Location:
         """The dataset's directory with symlinks resolved."""
         return self._path.resolve()
 
@@ -566,7 +577,9 @@ class Dataset:
         layer = self.get_layer(layer_name)
         path = layer.path
         self._update_properties(lambda props: props.without_layer(layer_name))
-        if path.is_symlink():
+        if isinstance(path, RemotePath):
+            path.delete_tree()
+        elif path.is_symlink():
             path.unlink()
         elif path.exists():
             shutil.rmtree(path)
@@ -583,7 +596,7 @@ class Dataset:
 
     def add_symlink_layer(
         self,
-        foreign_layer: str | os.PathLike[str] | Layer,
+        foreign_layer: LocationLike | Layer,
         new_layer_name: str | None = None,
         *,
         make_relative: bool = False,
@@ -591,28 +604,31 @@ class Dataset:
         """Link a layer of another dataset into this one (a directory symlink).
 
         The layer's properties are copied; its mags point at the foreign files
-        (absolute paths, or relative ones with ``make_relative=True``).
+        (absolute paths, or relative ones with ``make_relative=True``). Both
+        datasets must be local.
         """
         self._ensure_writable()
+        dataset_path = require_local(self._path, "add_symlink_layer (a directory symlink)")
         foreign = open_layer(Dataset, foreign_layer)
+        foreign_path = require_local(foreign.path, "add_symlink_layer (a directory symlink)")
         new_name = foreign.name if new_layer_name is None else new_layer_name
         validate_layer_name(new_name)
         if new_name in self.layers:
             raise AlreadyExistsError(
                 f"cannot link {foreign!r}: {self!r} has a layer called {new_name!r}"
             )
-        link_path = self._path / new_name
+        link_path = dataset_path / new_name
         if link_path.exists() or link_path.is_symlink():
             raise AlreadyExistsError(f"cannot link {foreign!r}: {link_path} exists")
-        target = foreign.path.resolve()
+        target = foreign_path.resolve()
         link_path.symlink_to(
-            os.path.relpath(target, self._path.resolve()) if make_relative else target
+            os.path.relpath(target, dataset_path.resolve()) if make_relative else target
         )
 
-        def mag_path(mag_dir: Path) -> str:
-            resolved = mag_dir.resolve()
+        def mag_path(mag_dir: Location) -> str:
+            resolved = require_local(mag_dir, "add_symlink_layer").resolve()
             if make_relative:
-                return Path(os.path.relpath(resolved, self._path.resolve())).as_posix()
+                return Path(os.path.relpath(resolved, dataset_path.resolve())).as_posix()
             return resolved.as_posix()
 
         mags = tuple(
@@ -682,7 +698,7 @@ class Dataset:
 
     def copy_dataset(
         self,
-        new_dataset_path: str | os.PathLike[str],
+        new_dataset_path: LocationLike,
         *,
         voxel_size: Iterable[float] | None = None,
         chunk_shape: Vec3IntLike | int | None = None,
@@ -703,7 +719,8 @@ class Dataset:
         Parameters
         ----------
         new_dataset_path
-            Where the copy goes (must not exist unless ``exists_ok``).
+            Where the copy goes (must not exist unless ``exists_ok``): a local
+            path or an ``s3://`` / ``gs://`` URL.
         voxel_size, voxel_size_with_unit
             Override the voxel size (default: this dataset's).
         chunk_shape, shard_shape, chunks_per_shard
@@ -734,7 +751,7 @@ class Dataset:
         ignored = set(layers_to_ignore or ())
         check_dataset_copy(
             self,
-            Path(new_dataset_path),
+            new_dataset_path,
             [name for name in self.layers if name not in ignored],
             data_format=data_format,
             chunk_shape=chunk_shape,
@@ -774,7 +791,7 @@ class Dataset:
 
     def add_layer_as_copy(
         self,
-        foreign_layer: str | os.PathLike[str] | Layer,
+        foreign_layer: LocationLike | Layer,
         new_layer_name: str | None = None,
         *,
         chunk_shape: Vec3IntLike | int | None = None,
@@ -970,7 +987,7 @@ class Dataset:
 
     def add_copy_layer(
         self,
-        foreign_layer: str | os.PathLike[str] | Layer,
+        foreign_layer: LocationLike | Layer,
         new_layer_name: str | None = None,
         **kwargs: Any,
     ) -> Layer:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from wkdist.dataset.layer_categories import SEGMENTATION_CATEGORY
 from wkdist.dataset import mag_refs
+from wkdist.dataset.layer_categories import SEGMENTATION_CATEGORY
 from wkdist.dataset.layout import choose_chunk_and_shard_shape, compression_for
 from wkdist.dataset.mag_view import MagView
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag
+from wkdist.location import Location, RemotePath, as_location, require_local
 from wkdist.properties import MagProperties, dtype_from_element_class
 from wkdist.properties.view_configuration import LayerViewConfiguration, view_configuration_json
 from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
@@ -43,11 +44,17 @@ def validate_layer_name(name: str) -> None:
         )
 
 
-def dump_mag_path(mag_path: Path, dataset_path: Path) -> str:
+def dump_mag_path(mag_path: Location, dataset_path: Location) -> str:
     """How the properties file names a mag directory: ``./layer/mag`` inside the dataset,
-    absolute outside it."""
+    absolute (a path or a URL) outside it."""
+    relative: PurePath
     try:
-        relative = mag_path.resolve().relative_to(dataset_path.resolve())
+        if isinstance(mag_path, RemotePath) and isinstance(dataset_path, RemotePath):
+            relative = mag_path.relative_to(dataset_path)
+        elif isinstance(mag_path, Path) and isinstance(dataset_path, Path):
+            relative = mag_path.resolve().relative_to(dataset_path.resolve())
+        else:
+            return str(mag_path.resolve())
     except ValueError:
         return str(mag_path.resolve())
     return f"./{relative.as_posix()}"
@@ -101,8 +108,8 @@ class Layer:
             raise AlreadyExistsError(
                 f"cannot rename layer {self._name!r} to {new_name!r}: that layer exists"
             )
-        old_path = self.path
-        new_path = self._dataset.path / new_name
+        old_path = require_local(self.path, "renaming a layer (a directory rename)")
+        new_path = old_path.with_name(new_name)
         if old_path.exists():
             old_path.rename(new_path)
         old_name = self._name
@@ -123,12 +130,12 @@ class Layer:
         self._mag_views.clear()
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Location:
         """The layer's directory inside the dataset."""
         return self._dataset.path / self._name
 
     @property
-    def resolved_path(self) -> Path:
+    def resolved_path(self) -> Location:
         """The layer's directory with symlinks resolved."""
         return self.path.resolve()
 
@@ -234,11 +241,15 @@ class Layer:
                 )
         return {mag: self._mag_views[mag] for mag in sorted(wanted)}
 
-    def _mag_path(self, mag: Mag) -> Path:
+    def _mag_path(self, mag: Mag) -> Location:
         stored = self._properties.get_mag(mag).path
         if stored is not None:
+            if "://" in stored:
+                return as_location(stored, argument="mag path")
             path = Path(stored)
-            return path if path.is_absolute() else self._dataset.path / path
+            if path.is_absolute():
+                return path
+            return self._dataset.path / path
         short, long = self.path / mag.to_layer_name(), self.path / mag.to_long_layer_name()
         return long if not short.exists() and long.exists() else short
 
@@ -326,7 +337,7 @@ class Layer:
         self._register_mag(mag, mag_path, spec)
         return self.get_mag(mag)
 
-    def _register_mag(self, mag: Mag, mag_path: Path, spec: ArraySpec) -> None:
+    def _register_mag(self, mag: Mag, mag_path: Location, spec: ArraySpec) -> None:
         mag_props = MagProperties(
             mag=mag,
             path=dump_mag_path(mag_path, self._dataset.path),
@@ -623,7 +634,10 @@ class Layer:
         self._dataset._update_properties(
             lambda props: props.with_layer(props.get_layer(name).without_mag(mag_view.mag))
         )
-        if path.is_symlink():
+        if isinstance(path, RemotePath):
+            if not foreign:
+                path.delete_tree()
+        elif path.is_symlink():
             path.unlink()
         elif not foreign and path.exists():
             shutil.rmtree(path)

@@ -24,10 +24,11 @@ if TYPE_CHECKING:
 
     from wkdist.dataset.dataset import Dataset
     from wkdist.dataset.layer import Layer
+    from wkdist.location import Location
 
 
 def _rebased_attachments(
-    attachments: Mapping[str, Any] | None, source_root: Path, target_root: Path
+    attachments: Mapping[str, Any] | None, source_root: Location, target_root: Location
 ) -> Mapping[str, Any] | None:
     """The attachments mapping with every relative ``path`` made to name the same
     file from ``target_root`` (absolute unless it lies inside it)."""

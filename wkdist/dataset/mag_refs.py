@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError
 from wkdist.geometry import BoundingBox, Mag
+from wkdist.location import Location, RemotePath, as_location, copy_tree, require_local
 from wkdist.storage import detect_data_format, open_array
 
 if TYPE_CHECKING:
@@ -21,23 +22,22 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer import Layer
     from wkdist.dataset.mag_view import MagView
     from wkdist.geometry import MagLike
+    from wkdist.location import LocationLike
 
 
-def open_layer(dataset_type: type[Dataset], layer: str | os.PathLike[str] | Layer) -> Layer:
-    """``layer`` itself, or the layer at the path ``<dataset>/<layer name>``."""
-    if not isinstance(layer, str | os.PathLike):
+def open_layer(dataset_type: type[Dataset], layer: LocationLike | Layer) -> Layer:
+    """``layer`` itself, or the layer at the path or URL ``<dataset>/<layer name>``."""
+    if not isinstance(layer, str | os.PathLike | RemotePath):
         return layer
-    path = Path(layer)
+    path = as_location(layer, argument="layer")
     return dataset_type.open(path.parent).get_layer(path.name)
 
 
-def open_mag_view(
-    dataset_type: type[Dataset], mag_view: str | os.PathLike[str] | MagView
-) -> MagView:
-    """``mag_view`` itself, or the mag at the path ``<dataset>/<layer>/<mag>``."""
-    if not isinstance(mag_view, str | os.PathLike):
+def open_mag_view(dataset_type: type[Dataset], mag_view: LocationLike | MagView) -> MagView:
+    """``mag_view`` itself, or the mag at the path or URL ``<dataset>/<layer>/<mag>``."""
+    if not isinstance(mag_view, str | os.PathLike | RemotePath):
         return mag_view
-    path = Path(mag_view)
+    path = as_location(mag_view, argument="mag_view")
     return open_layer(dataset_type, path.parent).get_mag(path.name)
 
 
@@ -56,7 +56,7 @@ def _check_compatible(layer: Layer, foreign: MagView) -> None:
 
 
 def _add_existing_mag(
-    layer: Layer, mag: Mag, path: Path, foreign_box: BoundingBox | None
+    layer: Layer, mag: Mag, path: Location, foreign_box: BoundingBox | None
 ) -> MagView:
     """Register the array at ``path`` as mag ``mag`` and grow the layer's box to
     ``foreign_box`` (Mag(1) voxels) if given."""
@@ -112,8 +112,11 @@ def add_fs_copy_mag(
             f"cannot copy {foreign!r} into layer {layer.name!r}: {target} exists "
             "(pass exists_ok=True to copy into it)"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(foreign.path, target, dirs_exist_ok=exists_ok)
+    if isinstance(foreign.path, Path) and isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(foreign.path, target, dirs_exist_ok=exists_ok)
+    else:
+        copy_tree(foreign.path, target)
     box = foreign.layer.bounding_box if extend_layer_bounding_box else None
     return _add_existing_mag(layer, foreign.mag, target, box)
 
@@ -142,7 +145,7 @@ def add_mag_from_zarrarray(
             f"the array at {source} holds {spec.num_channels} x {spec.dtype}; layer "
             f"{layer.name!r} needs {layer.num_channels} x {layer.dtype}"
         )
-    target = layer.path / new_mag.to_layer_name()
+    target = require_local(layer.path, "add_mag_from_zarrarray") / new_mag.to_layer_name()
     if target.exists():
         raise AlreadyExistsError(f"cannot add mag {new_mag.to_layer_name()}: {target} exists")
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from wkdist.dask_bridge.write import WriteTarget
     from wkdist.dataset.layer import Layer
     from wkdist.geometry import BoundingBox, Mag, Vec3IntLike
+    from wkdist.location import Location
     from wkdist.properties import MagProperties
 
 
@@ -32,7 +33,7 @@ class MagView(View):
     Obtain it with :meth:`Layer.get_mag` or :meth:`Layer.add_mag`.
     """
 
-    def __init__(self, layer: Layer, mag: Mag, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, layer: Layer, mag: Mag, path: Location, *, read_only: bool = False) -> None:
         super().__init__(
             path,
             data_format=layer.data_format,
@@ -48,7 +49,7 @@ class MagView(View):
         return self._layer
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Location:
         """The mag's directory (follows renames of the layer)."""
         return self._layer._mag_path(self._mag)
 

@@ -28,13 +28,13 @@ from wkdist.storage import DataFormat, open_array
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from concurrent.futures import Executor
-    from pathlib import Path
 
     import dask.array as da
     from dask.delayed import Delayed
 
     from wkdist.dask_bridge.write import WriteTarget
     from wkdist.geometry import Vec3IntLike
+    from wkdist.location import Location
     from wkdist.storage import ArraySpec, StorageArray
 
 
@@ -57,7 +57,7 @@ class View:
 
     def __init__(
         self,
-        path: Path,
+        path: Location,
         *,
         data_format: DataFormat,
         mag: Mag,
@@ -72,7 +72,7 @@ class View:
 
     # ----------------------------------------------------------------- basics
     @property
-    def path(self) -> Path:
+    def path(self) -> Location:
         """The directory of the mag that holds this view's voxels."""
         return self._path
 
@@ -669,7 +669,7 @@ class View:
         )
 
 def _rebuild_view(
-    path: Path, data_format: DataFormat, mag: Mag, box: BoundingBox | None, read_only: bool
+    path: Location, data_format: DataFormat, mag: Mag, box: BoundingBox | None, read_only: bool
 ) -> View:
     return View(path, data_format=data_format, mag=mag, bounding_box=box, read_only=read_only)
 

@@ -7,14 +7,14 @@ are regenerated from the properties on every save (never read back).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wkdist._atomic import write_text_atomically
 from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
+    from wkdist.location import Location
     from wkdist.properties import DatasetProperties, LayerProperties
 
 _OME_VERSION = {DataFormat.ZARR: "0.4", DataFormat.ZARR3: "0.5"}
@@ -39,13 +39,13 @@ def _multiscales(layer: LayerProperties, voxel_size_nm: tuple[float, float, floa
     return {"axes": axes, "datasets": datasets}
 
 
-def _write_json(path: Path, content: dict[str, Any]) -> None:
+def _write_json(path: Location, content: dict[str, Any]) -> None:
     text = json.dumps(content, indent=4)
-    if not path.exists() or path.read_text() != text:
+    if not path.is_file() or path.read_text() != text:
         write_text_atomically(path, text)
 
 
-def write_zarr_group_metadata(dataset_path: Path, props: DatasetProperties) -> None:
+def write_zarr_group_metadata(dataset_path: Location, props: DatasetProperties) -> None:
     """Write the root group file and each Zarr layer's OME-NGFF group metadata."""
     formats = {DataFormat(layer.data_format) for layer in props.data_layers}
     if DataFormat.ZARR in formats:
@@ -56,7 +56,10 @@ def write_zarr_group_metadata(dataset_path: Path, props: DatasetProperties) -> N
     for layer in props.data_layers:
         fmt = DataFormat(layer.data_format)
         layer_path = dataset_path / layer.name
-        if fmt not in _OME_VERSION or not layer_path.is_dir() or layer_path.is_symlink():
+        if fmt not in _OME_VERSION:
+            continue
+        # In object storage a layer is a key prefix: nothing to check (listing costs).
+        if isinstance(layer_path, Path) and (not layer_path.is_dir() or layer_path.is_symlink()):
             continue
         multiscales = _multiscales(layer, voxel_size)
         if fmt == DataFormat.ZARR3:

@@ -3,7 +3,9 @@
 The compressed copy is written next to the mag (``<mag>.compressing``); only
 when it is complete are the directories swapped (old → ``<mag>.uncompressed``,
 copy → ``<mag>``) and the old one deleted. A crash before the swap leaves the
-original untouched; one during the swap leaves both copies on disk.
+original untouched; one during the swap leaves both copies on disk. Object
+storage has no directory rename, so mags there cannot be compressed in place
+(copy the dataset with ``compress=True`` instead).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING
 
-from wkdist.dataset.layout import compression_for
-from wkdist.jobs.copy import ReadRegion, target_shards_with_data
 from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
 from wkdist.dask_bridge.write import WriteTarget
+from wkdist.dataset.layout import compression_for
+from wkdist.jobs.copy import ReadRegion, target_shards_with_data
+from wkdist.location import require_local
 from wkdist.storage import ArraySpec, create_array
 
 if TYPE_CHECKING:
@@ -37,7 +40,10 @@ def compress_mag(
     codec = compression_for(spec.data_format, compress)
     if spec.compressed:
         return False
-    path = mag_view.path
+    path = require_local(
+        mag_view.path,
+        "compress in place (a directory swap); copy the dataset with compress=True instead,",
+    )
     staging = path.with_name(f"{path.name}.compressing")
     backup = path.with_name(f"{path.name}.uncompressed")
     if staging.exists():

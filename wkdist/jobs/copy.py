@@ -11,9 +11,7 @@ by file instead.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
@@ -21,6 +19,7 @@ from wkdist.dataset.layout import DEFAULT_CHUNK_SHAPE, DEFAULT_CHUNKS_PER_SHARD,
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import Vec3Int
 from wkdist.jobs.shard_grid import cells_with_data
+from wkdist.location import as_location, copy_tree, is_within
 from wkdist.storage import ArraySpec, DataFormat, open_array
 
 if TYPE_CHECKING:
@@ -33,13 +32,14 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer import Layer
     from wkdist.dataset.mag_view import MagView
     from wkdist.geometry import BoundingBox, Vec3IntLike
+    from wkdist.location import Location, LocationLike
 
 
 @dataclass(frozen=True)
 class ReadRegion:
     """Shard producer of a copy: the same box of the source mag."""
 
-    path: Path
+    path: Location
     data_format: DataFormat
 
     def __call__(self, box: BoundingBox) -> np.ndarray:
@@ -139,7 +139,7 @@ def mag_copy_spec(
 
 def check_dataset_copy(
     source: Dataset,
-    target: Path,
+    target: LocationLike,
     layer_names: Iterable[str],
     *,
     data_format: str | DataFormat | None,
@@ -156,8 +156,7 @@ def check_dataset_copy(
         If the target lies inside the source (or is it), or the layout options
         give no valid layout for one of the copied mags (the message names it).
     """
-    source_path, target_path = source.path.resolve(), Path(target).resolve()
-    if target_path == source_path or source_path in target_path.parents:
+    if is_within(as_location(target, argument="new_dataset_path"), source.path):
         raise InvalidArgumentError(
             f"the target {target} lies inside the source dataset {source.path}; "
             "copy to a folder outside of it"
@@ -223,7 +222,7 @@ def add_mag_copy(
     )
     mag = source.mag
     if spec is None:
-        shutil.copytree(source.path, layer.path / mag.to_layer_name())
+        copy_tree(source.path, layer.path / mag.to_layer_name())
         layer.add_mag_for_existing_files(mag)
         return None
     target = layer.add_mag(

@@ -21,22 +21,22 @@ from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
 from wkdist.jobs.downsampling.kernels import parse_interpolation_mode, upsample_cxyz
-from wkdist.jobs.shard_grid import cells_with_data
 from wkdist.jobs.downsampling.region import (
     downsample_buffer_shape,
     downsample_job_shape,
     downsample_region,
 )
+from wkdist.jobs.shard_grid import cells_with_data
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
-    from pathlib import Path
 
     from wkdist.dask_bridge.shard_jobs import ShardJobPlan
     from wkdist.dataset.layer import Layer
     from wkdist.dataset.mag_view import MagView
     from wkdist.geometry import MagLike
+    from wkdist.location import Location
     from wkdist.storage import ArraySpec
 
 
@@ -47,7 +47,7 @@ ZOOM_MODES = frozenset({"nearest", "bilinear", "bicubic"})
 class DownsampleShard:
     """Shard producer: one target box from the source mag, piece by piece."""
 
-    source_path: Path
+    source_path: Location
     source_format: DataFormat
     valid_source_box: BoundingBox  # the layer box aligned to the source mag, source voxels
     factors: Vec3Int
@@ -70,7 +70,7 @@ class DownsampleShard:
 class UpsampleShard:
     """Shard producer: one target box from a coarser source mag (nearest)."""
 
-    source_path: Path
+    source_path: Location
     source_format: DataFormat
     factors: Vec3Int
 

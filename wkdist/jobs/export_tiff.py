@@ -33,12 +33,14 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
     from pathlib import Path
 
+    from wkdist.location import Location
+
 
 @dataclass(frozen=True)
 class TiffExport:
     """One export: where from (a mag's array), which box, where to and how named."""
 
-    source: Path
+    source: Location
     data_format: DataFormat
     mag: Mag
     box_mag1: BoundingBox  # aligned to the mag
@@ -130,7 +132,7 @@ def run_tiff_export(
 
 
 def export_box(
-    source: Path,
+    source: Location,
     data_format: DataFormat,
     mag: Mag,
     box_mag1: BoundingBox,

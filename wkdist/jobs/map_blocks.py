@@ -45,13 +45,13 @@ from wkdist.storage import DataFormat, array_class
 if TYPE_CHECKING:
     from collections.abc import Callable
     from concurrent.futures import Executor
-    from pathlib import Path
 
     from distributed import Client
 
     from wkdist.dataset.mag_view import MagView
     from wkdist.dataset.view import View
     from wkdist.geometry import Vec3IntLike
+    from wkdist.location import Location
 
 Boundary = Literal["reflect", "zero"]
 _PAD_MODES: dict[str, str] = {"reflect": "symmetric", "zero": "constant"}
@@ -67,7 +67,7 @@ class HaloProducer:
     """
 
     function: Callable[..., np.ndarray]
-    path: Path
+    path: Location
     data_format: DataFormat
     metadata: bytes
     source_box: BoundingBox

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from wkdist.journal.files import TEMP_PREFIX, LocalFiles
 from wkdist.journal.records import FailureRecord, JobHeader, ShardFile, TaskRecord
+from wkdist.location import require_local
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -62,8 +63,8 @@ def file_crc32(path: Path, *, sync: bool = False) -> tuple[int, int, int]:
 
 
 def _fingerprint(array: StorageArray, index: Vec3Int) -> ShardFile:
-    path = array.shard_file(index)
-    relative = path.relative_to(array.path).as_posix()
+    path = require_local(array.shard_file(index), "the job journal")
+    relative = path.relative_to(require_local(array.path, "the job journal")).as_posix()
     try:
         size, mtime, crc = file_crc32(path, sync=True)
     except FileNotFoundError:  # an all-zero shard that the format does not store

@@ -22,6 +22,7 @@ from .store import (
     PropertiesNotFoundError,
     load_properties,
     merge_bounding_boxes,
+    properties_stamp,
     save_properties,
     update_properties,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "dumps_properties",
     "element_class_from_dtype",
     "load_properties",
+    "properties_stamp",
     "loads_properties",
     "merge_bounding_boxes",
     "parse_properties",

@@ -5,6 +5,11 @@ see the old file or the new one, never a truncated one. Writers serialize on an
 exclusive ``flock`` of the sibling file ``.datasource-properties.json.lock``, and
 :func:`update_properties` reads, changes and writes under that lock, so
 concurrent updaters in different processes never lose each other's changes.
+
+In object storage (a :class:`~wkdist.location.RemotePath`) every PUT replaces the
+object whole, and :func:`update_properties` is a read-modify-conditional-write
+loop (``If-Match`` on the generation read), retried when another writer got in
+between: the same guarantee without a lock.
 """
 
 from __future__ import annotations
@@ -15,18 +20,21 @@ import functools
 import os
 import warnings
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wkdist._atomic import write_text_atomically
 from wkdist.errors import InvalidArgumentError, WkdistError
 from wkdist.geometry import BoundingBox
+from wkdist.location import RemotePath, as_location, update_bytes
 
 from .json_codec import PropertiesError, dumps_properties, loads_properties
 from .model import DatasetProperties
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Hashable, Iterable, Iterator
+    from pathlib import Path
+
+    from wkdist.location import Location, LocationLike
 
 __all__ = [
     "LOCK_FILE_NAME",
@@ -34,6 +42,7 @@ __all__ = [
     "PropertiesNotFoundError",
     "load_properties",
     "merge_bounding_boxes",
+    "properties_stamp",
     "save_properties",
     "update_properties",
 ]
@@ -48,18 +57,61 @@ class PropertiesNotFoundError(WkdistError, FileNotFoundError):
     """A dataset directory has no ``datasource-properties.json``."""
 
 
-def _properties_file(dataset_path: str | os.PathLike[str]) -> Path:
-    path = Path(dataset_path) / PROPERTIES_FILE_NAME
+def _not_found(dataset: Location, message: str | None = None) -> PropertiesNotFoundError:
+    return PropertiesNotFoundError(
+        errno.ENOENT,
+        message or f"{dataset} is not a WEBKNOSSOS dataset: it has no {PROPERTIES_FILE_NAME}",
+        str(dataset / PROPERTIES_FILE_NAME),
+    )
+
+
+def _properties_file(dataset: Path) -> Path:
+    path = dataset / PROPERTIES_FILE_NAME
     if not path.is_file():
-        raise PropertiesNotFoundError(
-            errno.ENOENT,
-            f"{Path(dataset_path)} is not a WEBKNOSSOS dataset: it has no {PROPERTIES_FILE_NAME}",
-            str(path),
-        )
+        raise _not_found(dataset)
     return path
 
 
-def load_properties(dataset_path: str | os.PathLike[str]) -> DatasetProperties:
+def properties_stamp(dataset_path: LocationLike) -> Hashable:
+    """What changes whenever the properties file is replaced (stat, or the object's generation).
+
+    Raises
+    ------
+    PropertiesNotFoundError
+        If the file does not exist.
+    """
+    dataset = as_location(dataset_path)
+    missing = f"no dataset at {dataset}: {PROPERTIES_FILE_NAME} is missing"
+    if isinstance(dataset, RemotePath):
+        generation = (dataset / PROPERTIES_FILE_NAME).generation()
+        if generation is None:
+            dataset.check_bucket()
+            raise _not_found(dataset, missing)
+        return generation
+    try:
+        stat = (dataset / PROPERTIES_FILE_NAME).stat()
+    except FileNotFoundError:
+        raise _not_found(dataset, missing) from None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _read_text(dataset: Location) -> tuple[str, str]:
+    if isinstance(dataset, RemotePath):
+        path: Location = dataset / PROPERTIES_FILE_NAME
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise _not_found(dataset) from None
+    else:
+        path = _properties_file(dataset)
+        data = path.read_bytes()
+    try:
+        return data.decode("utf-8"), str(path)
+    except UnicodeDecodeError as error:
+        raise PropertiesError(str(path), "", f"not UTF-8 text ({error})") from error
+
+
+def load_properties(dataset_path: LocationLike) -> DatasetProperties:
     """Read ``<dataset_path>/datasource-properties.json``.
 
     Raises
@@ -70,12 +122,8 @@ def load_properties(dataset_path: str | os.PathLike[str]) -> DatasetProperties:
         (a ``ValueError``) if it is malformed; the message names the file and
         the JSON path of the bad value.
     """
-    path = _properties_file(dataset_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise PropertiesError(str(path), "", f"not UTF-8 text ({error})") from error
-    return loads_properties(text, source=str(path))
+    text, source = _read_text(as_location(dataset_path))
+    return loads_properties(text, source=source)
 
 
 @contextmanager
@@ -102,7 +150,7 @@ def _exclusive_lock(dataset_path: Path) -> Iterator[None]:
         os.close(descriptor)  # also releases the lock
 
 
-def save_properties(dataset_path: str | os.PathLike[str], properties: DatasetProperties) -> None:
+def save_properties(dataset_path: LocationLike, properties: DatasetProperties) -> None:
     """Write ``properties`` to ``<dataset_path>/datasource-properties.json`` atomically.
 
     The JSON is produced first (``json.dumps``, indent 4); if that fails the old
@@ -118,13 +166,16 @@ def save_properties(dataset_path: str | os.PathLike[str], properties: DatasetPro
             f"properties={properties!r} is invalid; expected DatasetProperties"
         )
     text = dumps_properties(properties)
-    path = Path(dataset_path)
+    path = as_location(dataset_path)
+    if isinstance(path, RemotePath):
+        update_bytes(path / PROPERTIES_FILE_NAME, lambda _: text.encode())
+        return
     with _exclusive_lock(path):
         write_text_atomically(path / PROPERTIES_FILE_NAME, text)
 
 
 def update_properties(
-    dataset_path: str | os.PathLike[str],
+    dataset_path: LocationLike,
     fn: Callable[[DatasetProperties], DatasetProperties],
 ) -> DatasetProperties:
     """Read, change with ``fn`` and write the properties under an exclusive lock.
@@ -142,7 +193,9 @@ def update_properties(
     DatasetProperties
         What ``fn`` returned (the file is rewritten only if it differs).
     """
-    path = Path(dataset_path)
+    path = as_location(dataset_path)
+    if isinstance(path, RemotePath):
+        return _update_remote(path, fn)
     _properties_file(path)
     with _exclusive_lock(path):
         old = load_properties(path)
@@ -154,8 +207,28 @@ def update_properties(
     return new
 
 
+def _update_remote(
+    dataset: RemotePath, fn: Callable[[DatasetProperties], DatasetProperties]
+) -> DatasetProperties:
+    source = str(dataset / PROPERTIES_FILE_NAME)
+    result: list[DatasetProperties] = []
+
+    def change(data: bytes | None) -> bytes | None:
+        if data is None:
+            raise _not_found(dataset)
+        old = loads_properties(data.decode("utf-8"), source=source)
+        new = fn(old)
+        if not isinstance(new, DatasetProperties):
+            raise InvalidArgumentError(f"fn={fn!r} returned {new!r}; expected DatasetProperties")
+        result[:] = [new]
+        return None if new == old else dumps_properties(new).encode()
+
+    update_bytes(dataset / PROPERTIES_FILE_NAME, change)
+    return result[0]
+
+
 def merge_bounding_boxes(
-    dataset_path: str | os.PathLike[str], layer_name: str, boxes: Iterable[BoundingBox]
+    dataset_path: LocationLike, layer_name: str, boxes: Iterable[BoundingBox]
 ) -> BoundingBox:
     """Extend layer ``layer_name``'s box by all ``boxes`` (never shrinks it).
 

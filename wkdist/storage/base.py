@@ -8,17 +8,23 @@ per-channel dtype. Each format has one implementation (``wkw_.py``,
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.location import (
+    Location,
+    LocationLike,
+    RemotePath,
+    as_location,
+    location_key,
+    require_writable,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -172,7 +178,7 @@ class ArraySpec:
             )
 
 
-def read_metadata(path: Path) -> bytes:
+def read_metadata(path: Location) -> bytes:
     """The bytes of a metadata file.
 
     An open array compares them with the bytes it was opened from to notice
@@ -185,6 +191,8 @@ def read_metadata(path: Path) -> bytes:
     FileNotFoundError
         If the file does not exist.
     """
+    if isinstance(path, RemotePath):
+        return path.read_bytes()
     with open(path, "rb") as file:
         return file.read()
 
@@ -204,23 +212,24 @@ class StorageArray(ABC):
 
     _open_cache: ClassVar[dict[tuple[type[StorageArray], str], StorageArray]] = {}
 
-    path: Path
+    path: Location
     spec: ArraySpec
 
-    def __init__(self, path: Path, spec: ArraySpec, metadata: bytes) -> None:
+    def __init__(self, path: Location, spec: ArraySpec, metadata: bytes) -> None:
         self.path = path
         self.spec = spec
         self._metadata = metadata
 
     # ------------------------------------------------------------- life cycle
     @classmethod
-    def create(cls, path: Path, spec: ArraySpec, shape: Vec3IntLike) -> Self:
+    def create(cls, path: LocationLike, spec: ArraySpec, shape: Vec3IntLike) -> Self:
         """Create an empty array at ``path`` and return it opened.
 
         Parameters
         ----------
         path
-            Directory of the array (created with its parents).
+            Directory of the array (created with its parents), or an
+            object-storage prefix (see :func:`~wkdist.location.as_location`).
         spec
             Layout; ``spec.data_format`` must be this class's format.
         shape
@@ -234,7 +243,8 @@ class StorageArray(ABC):
         InvalidArgumentError
             If the spec is of another format or not creatable, or the shape is negative.
         """
-        path = Path(path)
+        path = as_location(path)
+        require_writable(path, f"create a {cls.data_format.value} array")
         if spec.data_format != cls.data_format:
             raise InvalidArgumentError(
                 f"spec.data_format={spec.data_format.value!r} does not match "
@@ -254,7 +264,7 @@ class StorageArray(ABC):
         return cls.open(path)
 
     @classmethod
-    def open(cls, path: Path) -> Self:
+    def open(cls, path: LocationLike) -> Self:
         """Open the array at ``path`` (a cached instance while its metadata is unchanged).
 
         Raises
@@ -262,7 +272,7 @@ class StorageArray(ABC):
         FileNotFoundError
             If there is no array of this format at ``path``.
         """
-        path = Path(path)
+        path = as_location(path)
         metadata = path / cls.metadata_file_name
         try:
             content = read_metadata(metadata)
@@ -270,7 +280,7 @@ class StorageArray(ABC):
             raise FileNotFoundError(
                 f"no {cls.data_format.value} array at {path}: {metadata} does not exist"
             ) from None
-        key = (cls, os.path.abspath(path))
+        key = (cls, location_key(path))
         cached = cls._open_cache.get(key)
         if cached is not None and cached._metadata == content:
             return cached  # type: ignore[return-value]
@@ -279,7 +289,7 @@ class StorageArray(ABC):
         return array
 
     @classmethod
-    def open_as_of(cls, path: Path, metadata: bytes) -> Self:
+    def open_as_of(cls, path: LocationLike, metadata: bytes) -> Self:
         """Open the array at ``path`` as described by ``metadata`` (the bytes of its
         metadata file when the caller looked), without reading the metadata file.
 
@@ -287,8 +297,8 @@ class StorageArray(ABC):
         opens its array without touching the metadata file, and all tasks see the
         array as it was when the graph was made. The instance is cached per process.
         """
-        path = Path(path)
-        key = (cls, os.path.abspath(path))
+        path = as_location(path)
+        key = (cls, location_key(path))
         cached = cls._open_cache.get(key)
         if cached is not None and cached._metadata == metadata:
             return cached  # type: ignore[return-value]
@@ -303,12 +313,12 @@ class StorageArray(ABC):
 
     @classmethod
     @abstractmethod
-    def _create(cls, path: Path, spec: ArraySpec, shape: Vec3Int) -> None:
+    def _create(cls, path: Location, spec: ArraySpec, shape: Vec3Int) -> None:
         """Write the metadata of a new, empty array."""
 
     @classmethod
     @abstractmethod
-    def _open(cls, path: Path, metadata: bytes) -> Self:
+    def _open(cls, path: Location, metadata: bytes) -> Self:
         """Build an instance from the bytes of the metadata file."""
 
     # ------------------------------------------------------------------ shape
@@ -385,7 +395,7 @@ class StorageArray(ABC):
         """One unclipped box per shard file present (own voxels), from the listing only."""
 
     @abstractmethod
-    def shard_file(self, index: Vec3IntLike) -> Path:
+    def shard_file(self, index: Vec3IntLike) -> Location:
         """The file that stores the shard with grid index ``index`` (it may not exist)."""
 
     def shard_box(self, index: Vec3IntLike) -> BoundingBox:
@@ -406,12 +416,10 @@ class StorageArray(ABC):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StorageArray):
             return NotImplemented
-        return type(self) is type(other) and os.path.abspath(self.path) == os.path.abspath(
-            other.path
-        )
+        return type(self) is type(other) and location_key(self.path) == location_key(other.path)
 
     def __hash__(self) -> int:
-        return hash((type(self), os.path.abspath(self.path)))
+        return hash((type(self), location_key(self.path)))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r}, {self.spec})"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wkdist.errors import InvalidArgumentError
+from wkdist.location import as_location
 from wkdist.storage import wkw_, zarr_
 from wkdist.storage.base import DataFormat
 
 if TYPE_CHECKING:
     from wkdist.geometry import Vec3IntLike
+    from wkdist.location import LocationLike
     from wkdist.storage.base import ArraySpec, StorageArray
 
 _ARRAY_CLASSES: dict[DataFormat, type[StorageArray]] = {
@@ -37,12 +38,12 @@ def array_class(data_format: DataFormat | str) -> type[StorageArray]:
         ) from None
 
 
-def create_array(path: Path, spec: ArraySpec, shape: Vec3IntLike) -> StorageArray:
+def create_array(path: LocationLike, spec: ArraySpec, shape: Vec3IntLike) -> StorageArray:
     """Create an empty array of ``spec.data_format`` at ``path`` (see :meth:`StorageArray.create`)."""
-    return array_class(spec.data_format).create(Path(path), spec, shape)
+    return array_class(spec.data_format).create(as_location(path), spec, shape)
 
 
-def open_array(path: Path, data_format: DataFormat | str) -> StorageArray:
+def open_array(path: LocationLike, data_format: DataFormat | str) -> StorageArray:
     """Open the array at ``path`` (cached per process while its metadata is unchanged).
 
     Raises
@@ -50,16 +51,16 @@ def open_array(path: Path, data_format: DataFormat | str) -> StorageArray:
     FileNotFoundError
         If there is no array of that format at ``path``.
     """
-    return array_class(data_format).open(Path(path))
+    return array_class(data_format).open(as_location(path))
 
 
-def detect_data_format(path: Path) -> DataFormat | None:
+def detect_data_format(path: LocationLike) -> DataFormat | None:
     """The format of the array at ``path`` from its metadata file, or ``None``.
 
     ``header.wkw`` means WKW, ``.zarray`` Zarr v2, ``zarr.json`` with
     ``node_type: array`` Zarr v3.
     """
-    path = Path(path)
+    path = as_location(path)
     if wkw_.guess_can_open(path):
         return DataFormat.WKW
     return zarr_.guess_can_open(path)

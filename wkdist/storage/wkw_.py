@@ -1,4 +1,8 @@
-"""WKW arrays through the ``wkw`` package: an unbounded grid of ``z{Z}/y{Y}/x{X}.wkw`` files."""
+"""WKW arrays through the ``wkw`` package: an unbounded grid of ``z{Z}/y{Y}/x{X}.wkw`` files.
+
+Arrays in object storage are read and written whole-file through
+``wkw_remote.py``; there, writes must cover whole shards.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 import wkw
 
-from wkdist.errors import InvalidArgumentError
+from wkdist.errors import InvalidArgumentError, UnsupportedLocationError
 from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.location import Location, RemotePath
+from wkdist.storage import wkw_remote
 from wkdist.storage._layout import to_c_order, to_f_order
 from wkdist.storage.base import ArraySpec, DataFormat, StorageArray
-from wkdist.storage.wkw_files import patch_shard, read_box, shard_path, write_whole_shards
+from wkdist.storage.wkw_files import patch_shard, read_box, write_whole_shards
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -29,7 +35,7 @@ _BLOCK_TYPES = {
 _COMPRESSIONS = {block_type: name for name, block_type in _BLOCK_TYPES.items()}
 
 
-def guess_can_open(path: Path) -> bool:
+def guess_can_open(path: Location) -> bool:
     """Whether ``path`` holds a WKW array (a ``header.wkw`` file)."""
     return (path / WkwArray.metadata_file_name).is_file()
 
@@ -50,16 +56,18 @@ class WkwArray(StorageArray):
 
     def __init__(
         self,
-        path: Path,
+        path: Location,
         spec: ArraySpec,
         metadata: bytes,
-        dataset: wkw.Dataset,
+        dataset: wkw.Dataset | None,
+        header: wkw.Header,
     ) -> None:
         super().__init__(path, spec, metadata)
-        self._dataset = dataset
+        self._dataset = dataset  # None in object storage (files are staged per call)
+        self._header = header
 
     @classmethod
-    def _create(cls, path: Path, spec: ArraySpec, shape: Vec3Int) -> None:
+    def _create(cls, path: Location, spec: ArraySpec, shape: Vec3Int) -> None:
         del shape  # unbounded
         voxel_type = spec.dtype.type
         if voxel_type not in wkw.Header.VALID_VOXEL_TYPES:
@@ -74,12 +82,20 @@ class WkwArray(StorageArray):
             file_len=spec.shard_shape.x // spec.chunk_shape.x,
             block_type=_BLOCK_TYPES[spec.compression],
         )
-        wkw.Dataset.create(str(path), header).close()
+        if isinstance(path, RemotePath):
+            wkw_remote.create_header(path, header)
+        else:
+            wkw.Dataset.create(str(path), header).close()
 
     @classmethod
-    def _open(cls, path: Path, metadata: bytes) -> Self:
-        dataset = wkw.Dataset.open(str(path))
-        header = dataset.header
+    def _open(cls, path: Location, metadata: bytes) -> Self:
+        if isinstance(path, RemotePath):
+            dataset = None
+            with wkw_remote.staged(path, metadata, ()) as staged:
+                header = staged.header
+        else:
+            dataset = wkw.Dataset.open(str(path))
+            header = dataset.header
         spec = ArraySpec(
             data_format=DataFormat.WKW,
             dtype=np.dtype(header.voxel_type),
@@ -88,7 +104,12 @@ class WkwArray(StorageArray):
             shard_shape=Vec3Int.full(header.block_len * header.file_len),
             compression=_COMPRESSIONS[header.block_type],
         )
-        return cls(path, spec, metadata, dataset)
+        return cls(path, spec, metadata, dataset, header)
+
+    def _local(self) -> wkw.Dataset:
+        if self._dataset is None:
+            raise UnsupportedLocationError(f"{self.path} is not a local WKW array")
+        return self._dataset
 
     def __del__(self) -> None:
         dataset = getattr(self, "_dataset", None)
@@ -110,9 +131,22 @@ class WkwArray(StorageArray):
         return to_c_order(data) if order == "C" else data
 
     def _read_fortran(self, box: BoundingBox) -> np.ndarray:
+        if isinstance(self.path, RemotePath):
+            shard_shape = self.spec.shard_shape
+            indices = [
+                part.topleft // shard_shape
+                for part in box.intersected_with(
+                    BoundingBox(Vec3Int.zeros(), box.bottomright.pairmax(0)), dont_assert=True
+                ).grid_boxes(shard_shape)
+            ]
+            with wkw_remote.staged(self.path, self._metadata, indices) as dataset:
+                return self._read_from(dataset, box)
+        return self._read_from(self._local(), box)
+
+    def _read_from(self, dataset: wkw.Dataset, box: BoundingBox) -> np.ndarray:
         out = self._zeros(box.size)
         if box.topleft.is_positive():
-            read_box(self._dataset, box, out)
+            read_box(dataset, box, out)
             return out
         # Files have non-negative indices; the rest of the box stays zero.
         inner = box.intersected_with(
@@ -120,7 +154,7 @@ class WkwArray(StorageArray):
         )
         if not inner.is_empty():
             part = self._zeros(inner.size)
-            read_box(self._dataset, inner, part)
+            read_box(dataset, inner, part)
             out[(slice(None), *inner.offset(-box.topleft).to_slices())] = part
         return out
 
@@ -132,27 +166,40 @@ class WkwArray(StorageArray):
         # goes through without a copy, C-ordered data takes one tiled transpose.
         data = to_f_order(data)
         shard_shape = self.spec.shard_shape
-        header = self._dataset.header
+        header = self._header
         whole: list[tuple[Vec3Int, np.ndarray]] = []
+        remote = isinstance(self.path, RemotePath)
         for part in box.grid_boxes(shard_shape):
             index = part.topleft // shard_shape
             shard = self.shard_box(index)
             piece = data[(slice(None), *part.offset(-box.topleft).to_slices())]
             if part == shard:
                 whole.append((index, piece))
+            elif remote:
+                raise UnsupportedLocationError(
+                    f"cannot write {part} into part of the WKW file of shard {tuple(index)} at "
+                    f"{self.path}: WKW in object storage takes whole files "
+                    f"({tuple(shard_shape)} voxels, aligned); use zarr3, which writes single "
+                    "chunks into shards"
+                )
             elif self.spec.compressed:
-                patch_shard(self._dataset, index, part.offset(-shard.topleft), piece)
+                patch_shard(self._local(), index, part.offset(-shard.topleft), piece)
             else:
-                self._dataset.write(tuple(part.topleft), np.asfortranarray(piece))
-        write_whole_shards(self.path, header, whole)
+                self._local().write(tuple(part.topleft), np.asfortranarray(piece))
+        if isinstance(self.path, RemotePath):
+            wkw_remote.upload_whole_shards(self.path, self._metadata, header, whole)
+        else:
+            write_whole_shards(self.path, header, whole)
 
     def list_written_shards(self) -> list[BoundingBox]:
         """One box per ``z{Z}/y{Y}/x{X}.wkw`` file, unclipped, in the array's voxels."""
+        if isinstance(self.path, RemotePath):
+            return [self.shard_box(i) for i in wkw_remote.list_shard_indices(self.path)]
         return [self.shard_box(index) for index in list_shard_indices(self.path)]
 
-    def shard_file(self, index: Vec3IntLike) -> Path:
+    def shard_file(self, index: Vec3IntLike) -> Location:
         """``z{Z}/y{Y}/x{X}.wkw`` below the array."""
-        return shard_path(self.path, Vec3Int(index))
+        return self.path / wkw_remote.shard_key(Vec3Int(index))
 
 
 def list_shard_indices(root: Path) -> list[Vec3Int]:

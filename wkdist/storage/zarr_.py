@@ -4,7 +4,8 @@ Atomicity: tensorstore's ``file`` kvstore never modifies a stored value in
 place; it writes ``<key>.__lock``, fsyncs it and renames it over the key (see
 the header comment of ``tensorstore/kvstore/file/file_key_value_store.cc``).
 A shard or chunk file is therefore replaced atomically, and a killed writer
-leaves at most a stray ``.__lock`` file, which the listing ignores.
+leaves at most a stray ``.__lock`` file, which the listing ignores. In object
+storage every PUT replaces one object whole, so the same holds there.
 
 Speed: one tensorstore ``Context`` per process (shared thread pools and
 metadata cache) and one open handle per array, refreshed only when the
@@ -14,9 +15,7 @@ Fortran order, which is the stored order of the chunks, so no transposition.
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 from abc import abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -25,6 +24,12 @@ import tensorstore as ts
 
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.location import (
+    Location,
+    kvstore_spec,
+    require_local,
+    tensorstore_context,
+)
 from wkdist.storage.base import DataFormat, StorageArray, read_metadata
 from wkdist.storage.zarr_meta import (
     ZarrLayout,
@@ -36,33 +41,12 @@ from wkdist.storage.zarr_meta import (
 )
 
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import Self
 
     import zarr
 
     from wkdist.geometry import Vec3IntLike
     from wkdist.storage.base import ArraySpec
-
-
-@functools.cache
-def tensorstore_context() -> ts.Context:
-    """The process-wide tensorstore context (thread pools shared by all arrays).
-
-    tensorstore cannot be used in a process forked after it started its threads;
-    use the ``spawn`` or ``forkserver`` start methods for process pools.
-    """
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return ts.Context(
-        {
-            "data_copy_concurrency": {"limit": cpus or 1},
-            "file_io_concurrency": {"limit": max(8, 2 * (cpus or 1))},
-        }
-    )
-
-
-def _kvstore(path: Path) -> dict[str, str]:
-    return {"driver": "file", "path": os.path.abspath(path) + "/"}
 
 
 class _TensorStoreArray(StorageArray):
@@ -73,7 +57,7 @@ class _TensorStoreArray(StorageArray):
 
     def __init__(
         self,
-        path: Path,
+        path: Location,
         layout: ZarrLayout,
         metadata: bytes,
         store: ts.TensorStore,
@@ -96,11 +80,11 @@ class _TensorStoreArray(StorageArray):
         """The metadata document of a new array."""
 
     @classmethod
-    def _create(cls, path: Path, spec: ArraySpec, shape: Vec3Int) -> None:
+    def _create(cls, path: Location, spec: ArraySpec, shape: Vec3Int) -> None:
         ts.open(
             {
                 "driver": cls._driver,
-                "kvstore": _kvstore(path),
+                "kvstore": kvstore_spec(path),
                 "metadata": cls._metadata_for(spec, shape),
             },
             create=True,
@@ -108,10 +92,10 @@ class _TensorStoreArray(StorageArray):
         ).result()
 
     @classmethod
-    def _load(cls, path: Path, metadata: bytes) -> tuple[ZarrLayout, ts.TensorStore]:
+    def _load(cls, path: Location, metadata: bytes) -> tuple[ZarrLayout, ts.TensorStore]:
         layout = cls._layout_of(json.loads(metadata), str(path))
         store = ts.open(
-            {"driver": cls._driver, "kvstore": _kvstore(path)},
+            {"driver": cls._driver, "kvstore": kvstore_spec(path)},
             open=True,
             context=tensorstore_context(),
         ).result()
@@ -124,7 +108,7 @@ class _TensorStoreArray(StorageArray):
         return layout, store
 
     @classmethod
-    def _open(cls, path: Path, metadata: bytes) -> Self:
+    def _open(cls, path: Location, metadata: bytes) -> Self:
         layout, store = cls._load(path, metadata)
         return cls(path, layout, metadata, store)
 
@@ -162,7 +146,7 @@ class _TensorStoreArray(StorageArray):
             return
         _, x, y, z = self._layout.axis_positions
         native = ts.open(
-            {"driver": self._driver, "kvstore": _kvstore(self.path)},
+            {"driver": self._driver, "kvstore": kvstore_spec(self.path)},
             open=True,
             context=tensorstore_context(),
         ).result()
@@ -203,14 +187,14 @@ class _TensorStoreArray(StorageArray):
 
     def list_written_shards(self) -> list[BoundingBox]:
         """One unclipped box per stored shard (chunk for Zarr v2) key, from the key listing."""
-        kvstore = ts.KvStore.open(_kvstore(self.path), context=tensorstore_context()).result()
+        kvstore = ts.KvStore.open(kvstore_spec(self.path), context=tensorstore_context()).result()
         layout = self._layout
         indices = {layout.shard_index(key.decode()) for key in kvstore.list().result()}
         indices.discard(None)
         ordered = sorted(indices, key=lambda index: (index.z, index.y, index.x))  # type: ignore[union-attr]
         return [self.shard_box(index) for index in ordered]  # type: ignore[arg-type]
 
-    def shard_file(self, index: Vec3IntLike) -> Path:
+    def shard_file(self, index: Vec3IntLike) -> Location:
         """The key file of the shard (Zarr v3) or chunk (Zarr v2) below the array."""
         return self.path / self._layout.shard_key(Vec3Int(index))
 
@@ -218,8 +202,9 @@ class _TensorStoreArray(StorageArray):
         """A read-write ``zarr.Array`` (zarr-python) on this array, in its stored axis order."""
         import zarr
 
+        path = require_local(self.path, "zarr_array()")
         zarr_format: Literal[2, 3] = 3 if self.data_format == DataFormat.ZARR3 else 2
-        return zarr.open_array(store=str(self.path), mode="r+", zarr_format=zarr_format)
+        return zarr.open_array(store=str(path), mode="r+", zarr_format=zarr_format)
 
 
 class Zarr3Array(_TensorStoreArray):
@@ -256,7 +241,7 @@ class ZarrArray(_TensorStoreArray):
         return zarr2_metadata(spec, shape)
 
 
-def guess_can_open(path: Path) -> DataFormat | None:
+def guess_can_open(path: Location) -> DataFormat | None:
     """The Zarr format of the array at ``path`` (from ``zarr.json`` / ``.zarray``), if any."""
     if (path / ".zarray").is_file():
         return DataFormat.ZARR
