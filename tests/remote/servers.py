@@ -56,9 +56,13 @@ def moto_server(env: dict[str, str] | None = None) -> Iterator[str]:
 
 
 class CountingProxy:
-    """Forwards HTTP requests to ``upstream`` and counts the response body bytes per method."""
+    """Forwards HTTP requests to ``upstream`` and counts the response body bytes per method.
 
-    def __init__(self, upstream: str) -> None:
+    With ``strip_conditions`` it drops ``If-Match`` / ``If-None-Match`` from requests,
+    acting like an S3-compatible server that ignores conditional writes.
+    """
+
+    def __init__(self, upstream: str, *, strip_conditions: bool = False) -> None:
         host, port = upstream.removeprefix("http://").split(":")
         self.upstream = (host, int(port))
         self.bytes_by_method: dict[str, int] = {}
@@ -76,7 +80,10 @@ class CountingProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 connection = http.client.HTTPConnection(*proxy.upstream, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+                dropped = {"connection"} | (
+                    {"if-match", "if-none-match"} if strip_conditions else set()
+                )
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
                 connection.request(self.command, self.path, body=body, headers=headers)
                 response = connection.getresponse()
                 payload = response.read()
