@@ -65,7 +65,8 @@ class CountingProxy:
     def __init__(self, upstream: str, *, strip_conditions: bool = False) -> None:
         host, port = upstream.removeprefix("http://").split(":")
         self.upstream = (host, int(port))
-        self.bytes_by_method: dict[str, int] = {}
+        self.bytes_by_method: dict[str, int] = {}  # response bodies (downloads)
+        self.bytes_sent = 0  # request bodies (uploads)
         self.requests: list[tuple[str, str, str | None, int]] = []
         self._lock = threading.Lock()
         proxy = self
@@ -89,6 +90,7 @@ class CountingProxy:
                 payload = response.read()
                 connection.close()
                 with proxy._lock:
+                    proxy.bytes_sent += len(body or b"")
                     proxy.bytes_by_method[self.command] = (
                         proxy.bytes_by_method.get(self.command, 0) + len(payload)
                     )
@@ -111,8 +113,14 @@ class CountingProxy:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
 
+    @property
+    def bytes_received(self) -> int:
+        """Response body bytes of every request since the last :meth:`reset`."""
+        return sum(self.bytes_by_method.values())
+
     def reset(self) -> None:
         with self._lock:
+            self.bytes_sent = 0
             self.bytes_by_method.clear()
             self.requests.clear()
 
