@@ -32,9 +32,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench_dask import _shared_make_volume  # noqa: E402
+from bench_dask import _shared_make_volume
 
-from tests.remote.servers import CountingProxy, moto_server  # noqa: E402
+from tests.remote.servers import CountingProxy, moto_server
 
 DEFAULT_SHARED_BENCH = REPO_ROOT.parent / "shared" / "bench"
 MIB = 2**20
@@ -101,7 +101,7 @@ def main() -> None:
             1, chunk_shape=32, shard_shape=1024, compress="lz4"
         ).write(volume, absolute_offset=(0, 0, 0))
         proxy = CountingProxy(moto)
-        boto3.client("s3", endpoint_url=moto, **{"region_name": "us-east-1"}).create_bucket(
+        boto3.client("s3", endpoint_url=moto, region_name="us-east-1").create_bucket(
             Bucket="bench"
         )
         print(f"{args.edge}³ uint8 ({mib:.0f} MiB), moto_server on loopback; "

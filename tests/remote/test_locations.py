@@ -128,7 +128,8 @@ def test_bad_credentials_are_one_clear_line():
         )
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("wkdist: error")]
-    assert len(errors) == 1 and "access denied" in errors[0], result.stderr
+    assert len(errors) == 1, result.stderr
+    assert "access denied" in errors[0]
     assert "not-the-secret-9f8e" not in result.stderr + result.stdout
 
 

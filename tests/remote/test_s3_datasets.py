@@ -35,7 +35,8 @@ def test_create_write_read(bucket, data_format, shard_shape):
     read = layer.get_mag(1).read(absolute_bounding_box=layer.bounding_box)
     np.testing.assert_array_equal(read, data)
     shards = list(layer.get_mag(1).get_bounding_boxes_on_disk())
-    assert shards and all(box.size == wk.Vec3Int.full(shard_shape) for box in shards)
+    assert shards
+    assert all(box.size == wk.Vec3Int.full(shard_shape) for box in shards)
     # metadata went through the same store: zarr.json / .zarray, group files, properties
     keys = set(as_location(url).list_keys())
     assert "datasource-properties.json" in keys

@@ -87,7 +87,8 @@ def test_cli_with_aws_endpoint_url(tmp_path, bucket, s3_endpoint):
     assert copied.returncode == 0, copied.stderr
     info = _cli("info", url, env=env)
     assert info.returncode == 0, info.stderr
-    assert "zarr3" in info.stdout and "in object storage" in info.stdout
+    assert "zarr3" in info.stdout
+    assert "in object storage" in info.stdout
     np.testing.assert_array_equal(wk.Dataset.open(url).get_layer("color").get_mag(1).read(), data)
     for output in (copied, info):
         assert SECRET not in output.stdout + output.stderr
@@ -106,5 +107,7 @@ def test_cli_bad_targets_are_one_clear_line(tmp_path, bucket, s3_endpoint, targe
     result = _cli("copy", str(tmp_path / "src"), target.format(bucket=bucket), env={"AWS_ENDPOINT_URL": s3_endpoint})
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if "error:" in line]
-    assert len(errors) == 1 and expected in errors[0], result.stderr
-    assert not list(tmp_path.glob("s3*")) and not list(tmp_path.glob("foo*"))
+    assert len(errors) == 1, result.stderr
+    assert expected in errors[0]
+    assert not list(tmp_path.glob("s3*"))
+    assert not list(tmp_path.glob("foo*"))

@@ -23,13 +23,13 @@ from wkdist.errors import JobIncompleteError, ShardFailedError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
-    from pathlib import Path
 
     from dask.delayed import Delayed
     from distributed import Client
 
     from wkdist.dask_bridge.shard_jobs import BatchResult, ShardJobPlan
     from wkdist.geometry import BoundingBox
+    from wkdist.location import Location
 
 #: How many unfinished shards an error message lists (``JobIncompleteError.unfinished`` has all).
 LISTED_SHARDS = 20
@@ -57,7 +57,7 @@ def _batch_keys(plan: ShardJobPlan) -> Iterator[tuple[tuple[str, int], tuple[Bou
 
 
 def _incomplete(
-    failures: Sequence[BaseException], unfinished: list[tuple[Path, BoundingBox]]
+    failures: Sequence[BaseException], unfinished: list[tuple[Location, BoundingBox]]
 ) -> JobIncompleteError:
     listed = "\n".join(f"  {path}: {box}" for path, box in unfinished[:LISTED_SHARDS])
     if len(unfinished) > LISTED_SHARDS:
@@ -97,7 +97,7 @@ class _FinishedKeys(Callback):  # type: ignore[misc]
         self.keys.add(key)
 
 
-def _unfinished(plans: Sequence[ShardJobPlan], finished: set[object]) -> list[tuple[Path, BoundingBox]]:
+def _unfinished(plans: Sequence[ShardJobPlan], finished: set[object]) -> list[tuple[Location, BoundingBox]]:
     return [
         (plan.target.path, box)
         for plan in plans
