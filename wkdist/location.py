@@ -56,7 +56,10 @@ _CONDITIONAL_WRITE_ENV = "TENSORSTORE_S3_USE_CONDITIONAL_WRITE"
 def tensorstore_context() -> ts.Context:
     """The process-wide tensorstore context (thread pools shared by all arrays).
 
-    Remote requests retry ``wkdist.remote.max-retries`` times with backoff.
+    Remote requests retry ``wkdist.remote.max-retries`` times with backoff. S3
+    credentials come from the environment when ``AWS_ACCESS_KEY_ID`` is set (as in
+    the AWS SDKs, it wins), else from tensorstore's default chain (shared
+    credentials file and ``AWS_PROFILE``, then instance metadata).
     tensorstore cannot be used in a process forked after it started its threads;
     use the ``spawn`` or ``forkserver`` start methods for process pools.
     """
@@ -72,6 +75,10 @@ def tensorstore_context() -> ts.Context:
             "file_io_concurrency": {"limit": max(8, 2 * (cpus or 1))},
             "s3_request_retries": retries,
             "gcs_request_retries": retries,
+            # "environment" also keeps the default chain from logging missing ~/.aws files
+            "aws_credentials": {
+                "type": "environment" if os.environ.get("AWS_ACCESS_KEY_ID") else "default"
+            },
         }
     )
 
