@@ -83,6 +83,10 @@ class JobIncompleteError(WkdistError, RuntimeError):
         return (type(self), (self.args[0], self.unfinished))
 
 
+class UnfinishedJobError(WkdistError, RuntimeError):
+    """The target holds an unfinished job other than the one asked for."""
+
+
 class UnfinishedJobWarning(UserWarning):
     """A dataset holds a job that was started and not finished (see ``wkdist status``)."""
 

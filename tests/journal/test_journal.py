@@ -34,8 +34,9 @@ def written(tmp_path, data_format):
     data[32:, 32:, 32:] = 0  # a shard that WKW and Zarr do not store
     mag.write(data, absolute_offset=(0, 0, 0))
     header = new_header(kind="test", source=None, target=str(ds.path), parameters={"a": 1},
-                        arrays=(ArrayPlan("color/1", "color/1", 8),), resume_command="wkdist test")
+                        argv=("test", str(ds.path)))
     journal = Journal.start(ds.path, header)
+    journal.record_array(ArrayPlan("color/1", "color/1", 8))
     array = open_array(mag.path, data_format)
     for box in wk.BoundingBox((0, 0, 0), (64, 64, 64)).chunk((32, 32, 32)):
         journal.task_journal("color/1").record(array, [box])
@@ -48,7 +49,7 @@ def test_records_round_trip(written):
     assert again.header == journal.header
     shards = again.recorded_shards()["color/1"]
     assert len(shards) == 8 and sum(s.absent for s in shards.values()) == 1
-    assert again.done_shards(journal.header.arrays[0]) == set(shards)
+    assert again.done_shards(journal.arrays[0]) == set(shards)
     assert [j.name for j in unfinished_jobs(ds.path)] == [journal.name]
     status = job_status(again)
     assert (status.done, status.total, status.finalized) == (8, 8, False)
@@ -69,8 +70,9 @@ def test_temporaries_are_invisible_and_removed(written):
     (journal.dir / "tasks" / f"{TEMP_PREFIX}abc").write_bytes(b'{"trunc')  # a killed put
     assert len(journal.tasks()) == 8
     (array.path / f"{TEMP_PREFIX}123").mkdir()
-    assert journal.remove_temporaries() == 1
+    assert journal.remove_temporaries() == 2  # the mag's and the journal's own
     assert not (array.path / f"{TEMP_PREFIX}123").exists()
+    assert not (journal.dir / "tasks" / f"{TEMP_PREFIX}abc").exists()
 
 
 def test_cheap_check_sees_rewritten_shards(written):
@@ -78,7 +80,7 @@ def test_cheap_check_sees_rewritten_shards(written):
     path = array.shard_file((1, 0, 0))
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-    assert (1, 0, 0) not in journal.done_shards(journal.header.arrays[0])
+    assert (1, 0, 0) not in journal.done_shards(journal.arrays[0])
 
 
 def test_verify_finds_damage(written):

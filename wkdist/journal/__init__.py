@@ -16,7 +16,13 @@ from wkdist.journal.journal import (
     shard_unchanged,
     unfinished_jobs,
 )
-from wkdist.journal.records import ArrayPlan, FailureRecord, JobHeader, ShardFile, TaskRecord
+from wkdist.journal.records import (
+    ArrayPlan,
+    FailureRecord,
+    JobHeader,
+    ShardFile,
+    TaskRecord,
+)
 from wkdist.journal.status import JobStatus, job_status
 from wkdist.journal.verify import BadFile, verify_files
 

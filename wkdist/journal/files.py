@@ -32,6 +32,9 @@ class JournalFiles(Protocol):
     def exists(self, name: str) -> bool:
         """Whether a record ``name`` exists."""
 
+    def delete(self, name: str) -> None:
+        """Delete the record ``name`` durably (no error if there is none)."""
+
     def list(self, folder: str) -> list[str]:
         """Names of the records directly in ``folder`` (no temporaries), sorted."""
 
@@ -93,6 +96,11 @@ class LocalFiles:
 
     def exists(self, name: str) -> bool:
         return (self.root / name).is_file()
+
+    def delete(self, name: str) -> None:
+        path = self.root / name
+        path.unlink(missing_ok=True)
+        _fsync_dir(path.parent)
 
     def list(self, folder: str) -> list[str]:
         try:

@@ -8,6 +8,8 @@ identity) skips the recorded shards whose files are unchanged.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wkdist.journal.files import TEMP_PREFIX, LocalFiles
-from wkdist.journal.records import FailureRecord, JobHeader, ShardFile, TaskRecord
+from wkdist.journal.records import ArrayPlan, FailureRecord, JobHeader, ShardFile, TaskRecord
 from wkdist.location import require_local
 
 if TYPE_CHECKING:
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
 
     from wkdist.geometry import BoundingBox, Vec3Int
     from wkdist.journal.files import JournalFiles
-    from wkdist.journal.records import ArrayPlan
     from wkdist.storage import StorageArray
 
 #: The journal folder in a dataset.
@@ -72,6 +73,15 @@ def _fingerprint(array: StorageArray, index: Vec3Int) -> ShardFile:
     return ShardFile(index, relative, size, mtime, crc)
 
 
+def shard_indices(boxes: Iterable[BoundingBox], shard_shape: Vec3Int) -> list[Vec3Int]:
+    """Grid indices of the shards that ``boxes`` touch, each once, in order."""
+    indices: dict[Vec3Int, None] = {}
+    for box in boxes:
+        for cell in box.chunk(shard_shape, shard_shape):
+            indices[cell.topleft // shard_shape] = None
+    return list(indices)
+
+
 def task_record_name(array: str, indices: Iterable[Vec3Int]) -> str:
     """The record name of a task: from its array and shards, so a repeated task
     replaces its own record."""
@@ -87,10 +97,9 @@ class TaskJournal:
     array: str
 
     def record(self, array: StorageArray, boxes: Iterable[BoundingBox]) -> None:
-        """Fsync and fingerprint the files of the shards ``boxes`` (in ``array``'s
-        voxels, whole shards), then store the task's record durably."""
-        shard = array.spec.shard_shape
-        indices = [box.topleft // shard for box in boxes]
+        """Fsync and fingerprint the files of the shards that ``boxes`` cover (in
+        ``array``'s voxels, on its shard grid), then store the task's record durably."""
+        indices = shard_indices(boxes, array.spec.shard_shape)
         shards = tuple(_fingerprint(array, index) for index in indices)
         record = TaskRecord(self.array, time.time(), shards)
         LocalFiles(self.job_dir).put(task_record_name(self.array, indices), record.to_json())
@@ -106,6 +115,15 @@ def shard_unchanged(root: Path, shard: ShardFile) -> bool:
     return (stat.st_size, stat.st_mtime_ns) == (shard.size, shard.mtime_ns)
 
 
+def shard_intact(root: Path, shard: ShardFile) -> bool:
+    """The full check: the file has the recorded size and CRC-32 (or is still absent)."""
+    try:
+        size, _, crc = file_crc32(root / shard.file)
+    except FileNotFoundError:
+        return shard.absent
+    return (size, crc) == (shard.size, shard.crc32)
+
+
 class Journal:
     """One job's journal (see the module docstring)."""
 
@@ -115,6 +133,8 @@ class Journal:
         self.dir = self.dataset_path / JOURNAL_DIR / name
         self.files: JournalFiles = files if files is not None else LocalFiles(self.dir)
         self._header: JobHeader | None = None
+        #: Whether this run continues the job (set by whoever opens it for a run).
+        self.continued = True
 
     def __repr__(self) -> str:
         return f"Journal({str(self.dir)!r})"
@@ -127,6 +147,7 @@ class Journal:
         if not journal.files.create(HEADER, header.to_json()):
             raise FileExistsError(f"a job journal exists at {journal.dir} already")
         journal._header = header
+        journal.continued = False
         return journal
 
     @property
@@ -136,6 +157,30 @@ class Journal:
         return self._header
 
     @property
+    def arrays(self) -> tuple[ArrayPlan, ...]:
+        """The arrays recorded so far (in the order the job planned them)."""
+        names = self.files.list("arrays")
+        return tuple(ArrayPlan.from_json(self.files.get(n)) for n in names)
+
+    @property
+    def total_shards(self) -> int:
+        """Shards of the arrays planned so far."""
+        return sum(a.shards for a in self.arrays)
+
+    def record_array(self, plan: ArrayPlan) -> None:
+        """Record an array the job writes (before its first write task); once
+        recorded as created by the job, it stays so when a later run plans it again."""
+        known = self.arrays
+        names = [a.array for a in known]
+        if plan.array in names:
+            number = names.index(plan.array)
+            if known[number].created and not plan.created:
+                plan = dataclasses.replace(plan, created=True)
+        else:
+            number = len(known)
+        self.files.put(f"arrays/{number:05d}.json", plan.to_json())
+
+    @property
     def finalized(self) -> bool:
         return self.files.exists(FINALIZED)
 
@@ -143,8 +188,10 @@ class Journal:
         return TaskJournal(self.dir, array)
 
     def record_failure(self, message: str) -> None:
+        """Record why a run stopped; best effort (the disk may be full or read-only)."""
         failure = FailureRecord(time.time(), socket.gethostname(), message)
-        self.files.put(f"failures/{time.time_ns()}.json", failure.to_json())
+        with contextlib.suppress(OSError):
+            self.files.put(f"failures/{time.time_ns()}.json", failure.to_json())
 
     def finalize(self) -> None:
         """Mark the job finished (after its finalization wrote the properties)."""
@@ -174,12 +221,35 @@ class Journal:
         recorded = self.recorded_shards().get(plan.array, {})
         return {index for index, shard in recorded.items() if shard_unchanged(root, shard)}
 
+    def forget_damaged(self) -> int:
+        """Drop from the records every shard whose file no longer matches its
+        checksum, and mark the job unfinished, so that resuming it rewrites them;
+        return how many were dropped."""
+        dropped = 0
+        for name in self.files.list("tasks"):
+            record = TaskRecord.from_json(self.files.get(name))
+            plan = next((a for a in self.arrays if a.array == record.array), None)
+            if plan is None:
+                continue
+            root = self.dataset_path / (plan.array if self.finalized else plan.write_root)
+            intact = tuple(s for s in record.shards if shard_intact(root, s))
+            if len(intact) < len(record.shards):
+                dropped += len(record.shards) - len(intact)
+                self.files.put(name, TaskRecord(record.array, record.finished, intact).to_json())
+        if dropped:
+            self.files.delete(FINALIZED)
+        return dropped
+
     # ------------------------------------------------------------ clean-up
     def remove_temporaries(self) -> int:
-        """Delete leftover ``.wkdist-tmp-*`` files and folders of killed writes
-        in the job's write roots; return how many."""
+        """Delete leftovers of killed writes: ``.wkdist-tmp-*`` files and folders
+        and tensorstore's ``*.__lock`` files in the job's write roots, and partial
+        properties files (``.*.partial``) in the dataset folder; return how many."""
         count = 0
-        for plan in self.header.arrays:
+        for partial in [*self.dataset_path.glob(".*.partial"), *self.dir.rglob(f"{TEMP_PREFIX}*")]:
+            partial.unlink(missing_ok=True)
+            count += 1
+        for plan in self.arrays:
             root = self.dataset_path / plan.write_root
             if not root.is_dir():
                 continue
@@ -192,17 +262,22 @@ class Journal:
         return count
 
     def discard(self) -> None:
-        """Delete what the job created (``header.created``) and the journal."""
-        for relative in sorted(self.header.created, key=len, reverse=True):
+        """Delete what the job created (listed in its header and plan) and the journal."""
+        created = {*self.header.created, *(a.write_root for a in self.arrays if a.created)}
+        for relative in sorted(created, key=len, reverse=True):
+            if relative == "":
+                continue
             path = self.dataset_path / relative
             if path.is_dir():
                 shutil.rmtree(path)
             else:
                 path.unlink(missing_ok=True)
         self.files.remove()
-        for folder in (self.dataset_path / JOURNAL_DIR, self.dataset_path):
-            if folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
+        journal_root = self.dataset_path / JOURNAL_DIR
+        if journal_root.is_dir() and not any(journal_root.iterdir()):
+            journal_root.rmdir()
+        if "" in created:
+            shutil.rmtree(self.dataset_path, ignore_errors=True)
 
 
 def journals(dataset_path: Path) -> list[Journal]:
@@ -226,12 +301,12 @@ def new_header(
     source: str | None,
     target: str,
     parameters: dict[str, Any],
-    arrays: tuple[ArrayPlan, ...],
-    resume_command: str,
+    argv: tuple[str, ...] | None,
     created: tuple[str, ...] = (),
 ) -> JobHeader:
     """The header of a job that starts now on this host."""
     identity = job_identity(kind, source, target, parameters)
+    plain = json.loads(json.dumps(parameters, default=str))
     started = time.time()
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(started))
     return JobHeader(
@@ -240,11 +315,10 @@ def new_header(
         kind=kind,
         source=source,
         target=target,
-        parameters=parameters,
-        arrays=arrays,
+        parameters=plain,
+        argv=argv,
         started=started,
         host=socket.gethostname(),
         pid=os.getpid(),
-        resume_command=resume_command,
         created=created,
     )

@@ -1,6 +1,8 @@
 """What a job journal holds, as frozen values with a JSON form.
 
-* :class:`JobHeader` (``job.json``): what the job is, written before any data.
+* :class:`JobHeader` (``job.json``): what the job is, written before anything else.
+* :class:`ArrayPlan` (``arrays/<n>.json``): one array the job writes, recorded
+  before its first write task (multi-stage jobs add one per stage).
 * :class:`TaskRecord` (``tasks/<id>.json``): one per finished write task, the
   shards it wrote with a fingerprint of each stored file.
 * :class:`FailureRecord` (``failures/<time>.json``): why a run stopped.
@@ -10,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,19 +36,34 @@ class ArrayPlan:
         such as ``color/1.compressing``), relative to the dataset.
     shards
         Number of shards the job writes into it.
+    identity
+        The identity of the write plan (before recorded shards were dropped).
+    created
+        Whether the job created the array (discarding the job deletes it).
     """
 
     array: str
     write_root: str
     shards: int
+    identity: str = ""
+    created: bool = False
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> ArrayPlan:
+        return cls(**json.loads(data))
 
 
 @dataclass(frozen=True)
 class JobHeader:
     """What a job is; its ``identity`` decides whether a second run is the same job.
 
-    ``created`` lists the paths (relative to the dataset, ``""`` for the dataset
-    folder itself) that the job created and that discarding it removes.
+    ``argv`` are the ``wkdist`` arguments that run the job again (without
+    ``--cluster``), or ``None`` when the command line cannot express it.
+    ``created`` lists paths (relative to the dataset, ``""`` for the dataset
+    folder itself) that the job creates and that discarding it removes.
     """
 
     job_id: str
@@ -54,17 +72,18 @@ class JobHeader:
     source: str | None
     target: str
     parameters: dict[str, Any]
-    arrays: tuple[ArrayPlan, ...]
+    argv: tuple[str, ...] | None
     started: float
     host: str
     pid: int
-    resume_command: str
     created: tuple[str, ...] = ()
     format: int = JOURNAL_FORMAT
 
     @property
-    def total_shards(self) -> int:
-        return sum(a.shards for a in self.arrays)
+    def resume_command(self) -> str:
+        if self.argv is None:
+            return "run the same Python call again"
+        return shlex.join(["wkdist", *self.argv])
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True).encode()
@@ -72,8 +91,8 @@ class JobHeader:
     @classmethod
     def from_json(cls, data: bytes) -> JobHeader:
         raw = json.loads(data)
-        raw["arrays"] = tuple(ArrayPlan(**a) for a in raw["arrays"])
         raw["created"] = tuple(raw["created"])
+        raw["argv"] = None if raw["argv"] is None else tuple(raw["argv"])
         return cls(**raw)
 
 

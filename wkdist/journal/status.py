@@ -22,15 +22,12 @@ class JobStatus:
     name: str
     header: JobHeader
     done: int
+    total: int | None
     finalized: bool
     last_record: float | None
     throughput: float | None
     eta: float | None
     last_failure: FailureRecord | None
-
-    @property
-    def total(self) -> int:
-        return self.header.total_shards
 
     def describe(self) -> str:
         """Human-readable lines for ``wkdist status``."""
@@ -42,7 +39,8 @@ class JobStatus:
             f"  started {started} on {h.host} (pid {h.pid})",
             f"  source {h.source}" if h.source else "",
             f"  target {h.target}",
-            f"  shards {self.done}/{self.total} done",
+            f"  shards {self.done}/{'?' if self.total is None else self.total} done"
+            + ("" if self.finalized else " (of the stages planned so far)"),
         ]
         if self.throughput:
             lines.append(f"  throughput {self.throughput:.2f} shards/s")
@@ -66,6 +64,7 @@ def job_status(journal: Journal) -> JobStatus:
     done = sum(len(shards) for shards in recorded.values())
     finalized = journal.finalized
     failures = journal.failures()
+    total = journal.total_shards if journal.arrays else None
     last = max((r.finished for r in records), default=None)
     throughput = eta = None
     if records and last is not None:
@@ -75,8 +74,8 @@ def job_status(journal: Journal) -> JobStatus:
         elapsed = last - since
         if recent and elapsed > 0:
             throughput = sum(len(r.shards) for r in recent) / elapsed
-            eta = max(0, header.total_shards - done) / throughput
+            eta = None if total is None else max(0, total - done) / throughput
     return JobStatus(
-        journal.name, header, done, finalized, last, throughput, eta,
+        journal.name, header, done, total, finalized, last, throughput, eta,
         failures[-1] if failures else None,
     )

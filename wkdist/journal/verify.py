@@ -55,7 +55,7 @@ def _references(dataset_path: Path) -> dict[str, tuple[Journal, Path]]:
     """Per array, the newest journal that wrote it and where its files are now."""
     latest: dict[str, tuple[Journal, Path]] = {}
     for journal in journals(dataset_path):
-        for plan in journal.header.arrays:
+        for plan in journal.arrays:
             root = plan.array if journal.finalized else plan.write_root
             latest[plan.array] = (journal, dataset_path / root)
     return latest
