@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from bench_dask import _shared_make_volume, environment
-from bench_jobs import DEFAULT_SHARED_BENCH, _run_with_workers
+from bench_jobs import _run_with_workers
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VOXEL_SIZE = (11.0, 11.0, 24.0)
@@ -136,7 +136,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="stack folder (default /work/bench-data/import-em-XxYxZ)")
     parser.add_argument("--out", type=Path, default=Path("/tmp/wkdist-bench-import"))
     parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--shared-bench", type=Path, default=DEFAULT_SHARED_BENCH)
+    parser.add_argument("--shared-bench", type=Path, default=Path("/work/shared/bench"),
+                        help="where em_volume.py lives (default /work/shared/bench)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -171,6 +172,13 @@ def main() -> None:
               f"peak RSS per worker {', '.join(f'{h:.0f}' for h in hwm)} MiB   "
               f"{checked['layouts'][lib]}")
     print(f"  ratio (wkdist speed / webknossos speed): {seconds['webknossos'] / seconds['wkdist']:.2f}")
+    import dask.config
+
+    import wkdist  # noqa: F401 - registers the wkdist defaults
+
+    budget = dask.config.get("wkdist.write.task-memory")
+    print(f"  wkdist task budget (wkdist.write.task-memory): {budget}; one shard of data: "
+          f"{min(size[0], 4096) * min(size[1], 4096) * min(size[2], 32) / MIB:.0f} MiB")
     print(f"  identical: {checked['equal']} (boxes {checked['boxes']}); "
           f"equal to the source volume: {checked['source_identical']}")
     (args.out / "results.json").write_text(json.dumps({"runs": runs, "verify": checked}, indent=1))
