@@ -92,6 +92,7 @@ def main() -> None:
 
     import wkdist as wk
 
+    os.environ.update(CREDENTIALS)
     volume = _shared_make_volume(args.shared_bench)("em", (args.edge,) * 3)
     mib = volume.nbytes / MIB
     with tempfile.TemporaryDirectory(prefix="wkdist-bench-s3-") as tmp, moto_server() as moto:

@@ -98,10 +98,14 @@ class CountingProxy:
                         (self.command, self.path, self.headers.get("Range"), len(payload))
                     )
                 self.send_response(response.status)
+                # HEAD answers keep the upstream length (the object's size)
+                skipped = {"transfer-encoding", "connection"}
+                if self.command != "HEAD":
+                    skipped.add("content-length")
+                    self.send_header("Content-Length", str(len(payload)))
                 for key, value in response.getheaders():
-                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    if key.lower() not in skipped:
                         self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(payload)
