@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -38,7 +39,8 @@ from pathlib import Path
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_BENCH = REPO_ROOT.parent / "shared" / "bench"
+# where em_volume.py lives (as in bench_jobs.py)
+SHARED_BENCH = Path(os.environ.get("WKDIST_BENCH_SHARED", REPO_ROOT.parent / "shared" / "bench"))
 LIBRARIES = ("webknossos", "wkdist")
 SETTINGS = ("default", "processes")
 SHARD = 256

@@ -8,11 +8,14 @@ webknossos 4.3.3: same calls, same files, same arrays, same JSON.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from .reference_support import (
     FORMATS,
+    IS_WKDIST,
     layer_json,
     only_wkdist,
     random_uint8,
@@ -183,3 +186,17 @@ def test_as_segmentation_layer_refuses_a_color_layer(tmp_path):
     assert source.get_layer("segmentation").as_segmentation_layer().largest_segment_id == 999
     with pytest.raises(TypeError):
         source.get_layer("color").as_segmentation_layer()
+
+
+def test_outdated_dataset_warns_only_when_the_content_changed(tmp_path):
+    first = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    second = wk.Dataset.open(tmp_path / "ds")
+    first.add_layer("color", "color")
+    first.delete_layer("color")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        second.add_layer("segmentation", "segmentation", largest_segment_id=1)  # same content
+    with pytest.warns(UserWarning):
+        first.add_layer("color", "color")  # does not know about "segmentation"
+    if IS_WKDIST:  # wkdist applies the change to the file's content; the reference overwrites it
+        assert set(wk.Dataset.open(tmp_path / "ds").layers) == {"segmentation", "color"}

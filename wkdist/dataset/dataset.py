@@ -198,7 +198,7 @@ class Dataset:
         self._layers: dict[str, Layer] = {}
         self._loaded: tuple[Hashable, DatasetProperties] | None = None
         self._properties  # noqa: B018 - load now, so a broken file fails here
-        self._saved_stamp = self._file_stamp()
+        self._mark_saved()
         # Job journals are kept in local datasets only (not yet in object storage).
         for journal in unfinished_jobs(path) if isinstance(path, Path) else ():
             warnings.warn(
@@ -263,10 +263,19 @@ class Dataset:
             self._loaded = (stamp, load_properties(self._path))
         return self._loaded[1]
 
+    def _mark_saved(self) -> None:
+        """Remember the file as this Dataset's own: its stamp and its content."""
+        self._saved_stamp = self._file_stamp()
+        self._saved_content = self._properties
+
     def _update_properties(self, change: Callable[[DatasetProperties], DatasetProperties]) -> None:
-        """Apply ``change`` to the properties on disk (locked, atomic) and keep the result."""
+        """Apply ``change`` to the properties on disk (locked, atomic) and keep the result.
+
+        Warns when another writer changed the file's content since this Dataset
+        last saved or read it (a change that was undone again does not count).
+        """
         self._ensure_writable()
-        if self._file_stamp() != self._saved_stamp:
+        if self._file_stamp() != self._saved_stamp and self._properties != self._saved_content:
             warnings.warn(
                 f"[WARNING] {PROPERTIES_FILE_NAME} of {self!r} was changed by another writer "
                 "since this Dataset last saved it; the change is applied to the file's current "
@@ -275,13 +284,13 @@ class Dataset:
                 stacklevel=3,
             )
         updated = update_properties(self._path, change)
-        self._saved_stamp = self._file_stamp()
-        self._loaded = (self._saved_stamp, updated)
+        self._loaded = (self._file_stamp(), updated)
+        self._mark_saved()
         write_zarr_group_metadata(self._path, updated)
 
     def _note_own_change(self) -> None:
         """Accept the current file as this Dataset's own (after a job it ran itself)."""
-        self._saved_stamp = self._file_stamp()
+        self._mark_saved()
 
     @property
     def path(self) -> Location:

@@ -480,7 +480,13 @@ class Layer:
         compress: bool | str = True,
         sampling_mode: str = "anisotropic",
         align_with_other_layers: bool = True,
+        buffer_shape: Vec3IntLike | int | None = None,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
         force_sampling_scheme: bool = False,
+        allow_overwrite: bool = False,
+        only_setup_mags: bool = False,
+        from_mag_view: MagView | None = None,
         executor: Executor | None = None,
         progress: bool | None = None,
     ) -> list[Mag]:
@@ -496,16 +502,25 @@ class Layer:
             ``"default"`` is ``"mode"`` for segmentation and ``"median"`` for color,
             with the reference's exact rounding and tie rules. ``"mean"`` is wkdist's
             addition (never a default).
-        compress
-            Compression of the new mags.
+        compress, chunk_shape, shard_shape
+            Compression and layout of the new mags (as in :meth:`add_mag`).
         sampling_mode : {"anisotropic", "isotropic", "constant_z"}
             ``"anisotropic"`` (default; ``"auto"`` too) halves the resolution of the
             finest physical axes first, as the voxel size asks; ``"isotropic"``
             doubles every axis; ``"constant_z"`` keeps z (forced for a one-slice layer).
         align_with_other_layers
             Reuse the mags other layers have where their largest factor matches.
+        buffer_shape
+            Accepted for compatibility; wkdist sizes its read pieces by
+            ``wkdist.downsample.piece-memory``.
         force_sampling_scheme
             Allow mags whose largest factor repeats another mag's.
+        allow_overwrite
+            Accepted for compatibility: existing target mags are recomputed.
+        only_setup_mags
+            Create the (empty) target mags only; compute them later.
+        from_mag_view
+            Read the source from this mag (e.g. of another layer with the same box).
         executor
             ``None``: the active dask scheduler; or a ``cluster_tools`` executor.
 
@@ -517,18 +532,21 @@ class Layer:
         list[Mag]
             The mags created, finest first.
         """
-        from wkdist.jobs.downsample import downsample_layer
+        from wkdist.jobs.downsample import NewMagLayout, downsample_layer
 
+        del buffer_shape, allow_overwrite
         self._ensure_writable()
         return downsample_layer(
             self,
             from_mag=from_mag,
             coarsest_mag=coarsest_mag,
             interpolation_mode=interpolation_mode,
-            compress=compress,
+            layout=NewMagLayout(chunk_shape, shard_shape, compress),
             sampling_mode=sampling_mode,
             align_with_other_layers=align_with_other_layers,
             force_sampling_scheme=force_sampling_scheme,
+            only_setup_mags=only_setup_mags,
+            from_mag_view=from_mag_view,
             executor=executor,
             progress=progress,
         )
@@ -540,46 +558,125 @@ class Layer:
         *,
         interpolation_mode: str = "default",
         compress: bool | str = True,
+        buffer_shape: Vec3IntLike | int | None = None,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        allow_overwrite: bool = False,
+        only_setup_mag: bool = False,
+        from_mag_view: MagView | None = None,
         executor: Executor | None = None,
         progress: bool | None = None,
     ) -> MagView:
-        """Compute mag ``target_mag`` from ``from_mag`` (one step; see :meth:`downsample`)."""
-        from wkdist.jobs.downsample import plan_downsample_mag
-        from wkdist.run import run_plans
-
-        self._ensure_writable()
-        source = self.get_mag(from_mag)
-        target = self.get_or_add_mag(target_mag, compress=compress)
-        run_plans(
-            [plan_downsample_mag(source, target, interpolation_mode)],
+        """Compute mag ``target_mag`` from ``from_mag`` in one step (arguments as in
+        :meth:`downsample`)."""
+        self.downsample_mag_list(
+            from_mag,
+            [Mag(target_mag)],
+            interpolation_mode=interpolation_mode,
+            compress=compress,
+            buffer_shape=buffer_shape,
+            chunk_shape=chunk_shape,
+            shard_shape=shard_shape,
+            allow_overwrite=allow_overwrite,
+            only_setup_mags=only_setup_mag,
+            from_mag_view=from_mag_view,
             executor=executor,
             progress=progress,
         )
-        return target
+        return self.get_mag(target_mag)
+
+    def downsample_mag_list(
+        self,
+        from_mag: MagLike,
+        target_mags: list[Mag],
+        *,
+        interpolation_mode: str = "default",
+        compress: bool | str = True,
+        buffer_shape: Vec3IntLike | int | None = None,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        allow_overwrite: bool = False,
+        only_setup_mags: bool = False,
+        from_mag_view: MagView | None = None,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        """Compute each of ``target_mags`` (any order; each a coarser multiple of
+        ``from_mag``), finest first, each from the coarsest mag before it that
+        divides it. Other arguments as in :meth:`downsample`."""
+        from wkdist.jobs.downsample import NewMagLayout, downsample_mag_chain, source_mag
+
+        del buffer_shape, allow_overwrite
+        self._ensure_writable()
+        downsample_mag_chain(
+            self,
+            source_mag(self, from_mag, from_mag_view),
+            [Mag(mag) for mag in target_mags],
+            interpolation_mode=interpolation_mode,
+            layout=NewMagLayout(chunk_shape, shard_shape, compress),
+            only_setup_mags=only_setup_mags,
+            executor=executor,
+            progress=progress,
+        )
+
+    def redownsample(
+        self,
+        *,
+        interpolation_mode: str = "default",
+        compress: bool | str = True,
+        buffer_shape: Vec3IntLike | int | None = None,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        """Recompute every mag but the finest from the finest (after it changed)."""
+        finest = self.get_finest_mag().mag
+        coarser = [mag for mag in self.mags if mag != finest]
+        if coarser:
+            self.downsample_mag_list(
+                finest,
+                coarser,
+                interpolation_mode=interpolation_mode,
+                compress=compress,
+                buffer_shape=buffer_shape,
+                chunk_shape=chunk_shape,
+                shard_shape=shard_shape,
+                executor=executor,
+                progress=progress,
+            )
 
     def upsample(
         self,
         from_mag: MagLike,
         finest_mag: MagLike = 1,
         *,
+        from_mag_view: MagView | None = None,
         compress: bool | str = True,
         sampling_mode: str = "anisotropic",
         align_with_other_layers: bool = True,
+        buffer_shape: Vec3IntLike | int | None = None,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
         executor: Executor | None = None,
         progress: bool | None = None,
     ) -> list[Mag]:
         """Compute finer mags from ``from_mag`` down to ``finest_mag`` by repeating
-        voxels (nearest); the ladder is the downsampling ladder walked backwards."""
-        from wkdist.jobs.downsample import upsample_layer
+        voxels (nearest); the ladder is the downsampling ladder walked backwards.
+        ``from_mag_view`` reads the source from another layer's mag (its mag must be
+        ``from_mag``); other arguments as in :meth:`downsample`."""
+        from wkdist.jobs.downsample import NewMagLayout, upsample_layer
 
+        del buffer_shape
         self._ensure_writable()
         return upsample_layer(
             self,
             from_mag=from_mag,
             finest_mag=finest_mag,
-            compress=compress,
+            layout=NewMagLayout(chunk_shape, shard_shape, compress),
             sampling_mode=sampling_mode,
             align_with_other_layers=align_with_other_layers,
+            from_mag_view=from_mag_view,
             executor=executor,
             progress=progress,
         )

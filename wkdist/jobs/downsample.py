@@ -10,6 +10,7 @@ shards whose source region holds no shard file are not planned at all.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,12 +31,13 @@ from wkdist.jobs.shard_grid import cells_with_data
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from concurrent.futures import Executor
 
     from wkdist.dask_bridge.shard_jobs import ShardJobPlan
     from wkdist.dataset.layer import Layer
     from wkdist.dataset.mag_view import MagView
-    from wkdist.geometry import MagLike
+    from wkdist.geometry import MagLike, Vec3IntLike
     from wkdist.location import Location
     from wkdist.storage import ArraySpec
 
@@ -113,7 +115,7 @@ def mag_factors(source: Mag, target: Mag) -> Vec3Int:
 
 def plan_downsample_mag(source: MagView, target: MagView, interpolation_mode: str) -> ShardJobPlan:
     """Plan computing ``target`` from ``source`` (a finer mag of the same layer)."""
-    layer = source.layer
+    layer = target.layer
     factors = mag_factors(source.mag, target.mag)
     mode = parse_interpolation_mode(interpolation_mode, layer.category)
     spec = target.info
@@ -137,9 +139,13 @@ def plan_downsample_mag(source: MagView, target: MagView, interpolation_mode: st
         producer,
         target._write_target(update_properties=False),
         cells_with_data(
-            (
-                BoundingBox.from_points([box.topleft // factors, -(-box.bottomright // factors)])
-                for box in source._array.list_written_shards()
+            itertools.chain(
+                (
+                    BoundingBox.from_points([box.topleft // factors, -(-box.bottomright // factors)])
+                    for box in source._array.list_written_shards()
+                ),
+                # a recomputed mag: shards whose source is empty now become empty too
+                target._array.list_written_shards(),
             ),
             target_box,
             unit,
@@ -150,8 +156,9 @@ def plan_downsample_mag(source: MagView, target: MagView, interpolation_mode: st
 
 
 def plan_upsample_mag(source: MagView, target: MagView) -> ShardJobPlan:
-    """Plan computing ``target`` from ``source`` (a coarser mag of the same layer)."""
-    layer = source.layer
+    """Plan computing ``target`` from ``source``, a coarser mag (of the same layer, or
+    of another layer with the same box)."""
+    layer = target.layer
     factors = mag_factors(target.mag, source.mag)
     spec = target.info
     target_box = layer.bounding_box.align_with_mag(target.mag, ceil=True).in_mag(target.mag)
@@ -159,9 +166,12 @@ def plan_upsample_mag(source: MagView, target: MagView) -> ShardJobPlan:
         UpsampleShard(source.path, source.data_format, factors),
         target._write_target(update_properties=False),
         cells_with_data(
-            (
-                BoundingBox.from_points([box.topleft * factors, box.bottomright * factors])
-                for box in source._array.list_written_shards()
+            itertools.chain(
+                (
+                    BoundingBox.from_points([box.topleft * factors, box.bottomright * factors])
+                    for box in source._array.list_written_shards()
+                ),
+                target._array.list_written_shards(),
             ),
             target_box,
             spec.shard_shape,
@@ -179,16 +189,55 @@ def _dataset_mags(layer: Layer, align_with_other_layers: bool) -> list[Mag]:
     return [mag for other in layer.dataset.layers.values() for mag in other.mags]
 
 
+@dataclass(frozen=True)
+class NewMagLayout:
+    """Layout and compression of the mags a job creates (``None``: the defaults)."""
+
+    chunk_shape: Vec3IntLike | int | None = None
+    shard_shape: Vec3IntLike | int | None = None
+    compress: bool | str = True
+
+    def get_or_add(self, layer: Layer, mag: Mag) -> MagView:
+        return layer.get_or_add_mag(
+            mag, chunk_shape=self.chunk_shape, shard_shape=self.shard_shape, compress=self.compress
+        )
+
+
+def _run_chain(
+    layer: Layer,
+    source: MagView,
+    steps: list[tuple[Mag, Mag]],
+    layout: NewMagLayout,
+    plan: Callable[[MagView, MagView], ShardJobPlan],
+    *,
+    only_setup_mags: bool,
+    executor: Executor | None,
+    progress: bool | None,
+) -> None:
+    """For each ``(from, to)`` step create mag ``to``, then (unless ``only_setup_mags``)
+    compute it from ``from`` (``source`` itself, or a mag made before); each mag
+    is a barrier for the next."""
+    from wkdist.run import run_plans
+
+    for base, mag in steps:
+        target = layout.get_or_add(layer, mag)
+        if not only_setup_mags:
+            base_view = source if base == source.mag else layer.get_mag(base)
+            run_plans([plan(base_view, target)], executor=executor, progress=progress)
+
+
 def downsample_layer(
     layer: Layer,
     *,
     from_mag: MagLike | None = None,
     coarsest_mag: MagLike | None = None,
     interpolation_mode: str = "default",
-    compress: bool | str = True,
+    layout: NewMagLayout | None = None,
     sampling_mode: str = "anisotropic",
     align_with_other_layers: bool = True,
     force_sampling_scheme: bool = False,
+    only_setup_mags: bool = False,
+    from_mag_view: MagView | None = None,
     executor: Executor | None = None,
     progress: bool | None = None,
 ) -> list[Mag]:
@@ -197,9 +246,8 @@ def downsample_layer(
     See :meth:`wkdist.dataset.layer.Layer.downsample` for the parameters.
     """
     from wkdist.jobs.downsampling.ladder import default_coarsest_mag, sampling_ladder
-    from wkdist.run import run_plans
 
-    source = layer.get_finest_mag() if from_mag is None else layer.get_mag(from_mag)
+    source = source_mag(layer, from_mag, from_mag_view)
     coarsest = default_coarsest_mag(layer.bounding_box) if coarsest_mag is None else Mag(coarsest_mag)
     ladder = sampling_ladder(
         source.mag,
@@ -210,12 +258,72 @@ def downsample_layer(
         _dataset_mags(layer, align_with_other_layers),
         force_sampling_scheme=force_sampling_scheme,
     )
-    for mag in ladder:
-        target = layer.get_or_add_mag(mag, compress=compress)
-        plan = plan_downsample_mag(source, target, interpolation_mode)
-        run_plans([plan], executor=executor, progress=progress)
-        source = target
+    downsample_mag_chain(
+        layer, source, ladder, interpolation_mode=interpolation_mode,
+        layout=layout or NewMagLayout(), only_setup_mags=only_setup_mags,
+        executor=executor, progress=progress,
+    )
     return ladder
+
+
+def source_mag(layer: Layer, from_mag: MagLike | None, from_mag_view: MagView | None) -> MagView:
+    """The source mag: ``from_mag_view`` (any layer's; its mag must be ``from_mag``)
+    or this layer's ``from_mag`` (default: the finest)."""
+    if from_mag_view is None:
+        return layer.get_finest_mag() if from_mag is None else layer.get_mag(from_mag)
+    if from_mag is not None and from_mag_view.mag != Mag(from_mag):
+        raise InvalidArgumentError(
+            f"from_mag_view is mag {from_mag_view.mag.to_layer_name()}, which does not match "
+            f"from_mag={Mag(from_mag).to_layer_name()}"
+        )
+    return from_mag_view
+
+
+def downsample_mag_chain(
+    layer: Layer,
+    source: MagView,
+    target_mags: list[Mag],
+    *,
+    interpolation_mode: str,
+    layout: NewMagLayout,
+    only_setup_mags: bool,
+    executor: Executor | None,
+    progress: bool | None,
+) -> None:
+    """Compute ``target_mags`` of ``layer`` from ``source``: finest first, each from
+    the coarsest mag before it that divides it (``source`` at the start).
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a target mag is not a coarser multiple of ``source``; nothing is created then.
+    """
+    ordered = sorted(set(target_mags), key=lambda m: (m.max_dim, m.to_vec3_int().to_tuple()))
+    steps: list[tuple[Mag, Mag]] = []
+    bases = [source.mag]
+    for mag in ordered:
+        vec = mag.to_vec3_int()
+        if mag == source.mag or vec % source.mag.to_vec3_int() != Vec3Int.zeros():
+            raise InvalidArgumentError(
+                f"target mag {mag.to_layer_name()} must be a coarser multiple of the source mag "
+                f"{source.mag.to_layer_name()} (whole factors, not all 1)"
+            )
+        base = max(
+            (m for m in bases if vec % m.to_vec3_int() == Vec3Int.zeros()),
+            key=lambda m: m.to_vec3_int().prod(),
+        )
+        steps.append((base, mag))
+        bases.append(mag)
+    _run_chain(
+        layer,
+        source,
+        steps,
+        layout,
+        lambda base, target: plan_downsample_mag(base, target, interpolation_mode),
+        only_setup_mags=only_setup_mags,
+        executor=executor,
+        progress=progress,
+    )
 
 
 def upsample_layer(
@@ -223,17 +331,20 @@ def upsample_layer(
     *,
     from_mag: MagLike,
     finest_mag: MagLike = 1,
-    compress: bool | str = True,
+    layout: NewMagLayout | None = None,
     sampling_mode: str = "anisotropic",
     align_with_other_layers: bool = True,
+    from_mag_view: MagView | None = None,
     executor: Executor | None = None,
     progress: bool | None = None,
 ) -> list[Mag]:
-    """Create the finer mags of ``layer`` down to ``finest_mag`` (nearest); return them."""
-    from wkdist.jobs.downsampling.ladder import upsampling_ladder
-    from wkdist.run import run_plans
+    """Create the finer mags of ``layer`` down to ``finest_mag`` (nearest); return them.
 
-    source = layer.get_mag(from_mag)
+    ``from_mag_view`` reads the source from another layer's mag (of the same box).
+    """
+    from wkdist.jobs.downsampling.ladder import upsampling_ladder
+
+    source = source_mag(layer, from_mag, from_mag_view)
     ladder = upsampling_ladder(
         source.mag,
         Mag(finest_mag),
@@ -241,8 +352,15 @@ def upsample_layer(
         sampling_mode,
         _dataset_mags(layer, align_with_other_layers),
     )
-    for mag in ladder:
-        target = layer.get_or_add_mag(mag, compress=compress)
-        run_plans([plan_upsample_mag(source, target)], executor=executor, progress=progress)
-        source = target
+    bases = [source.mag, *ladder[:-1]]
+    _run_chain(
+        layer,
+        source,
+        list(zip(bases, ladder, strict=True)),
+        layout or NewMagLayout(),
+        plan_upsample_mag,
+        only_setup_mags=False,
+        executor=executor,
+        progress=progress,
+    )
     return ladder
