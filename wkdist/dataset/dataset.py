@@ -95,7 +95,7 @@ def _voxel_size(
         raise InvalidArgumentError(
             f"voxel_size must be three positive numbers (x, y, z) in nanometers; got {factor!r}"
         )
-    return VoxelSize(values)  # type: ignore[arg-type]
+    return VoxelSize(values)
 
 
 class Dataset:
@@ -1005,7 +1005,7 @@ class Dataset:
 
 
 # Element-class spellings of float types, accepted as dtypes like the reference does.
-_FLOAT_NAMES = {"float": np.dtype("float32"), "double": np.dtype("float64")}
+_FLOAT_NAMES: dict[str, np.dtype[Any]] = {"float": np.dtype("float32"), "double": np.dtype("float64")}
 
 
 def _parse_dtype(dtype: DTypeLike | None) -> np.dtype:
