@@ -382,9 +382,12 @@ class View:
         """A lazy ``(C, X, Y, Z)`` dask array over this view's box, in this mag's voxels.
 
         Blocks follow the storage shard grid (clipped at the box), or a grid of
-        ``chunks`` (x, y, z; multiples of the storage chunk shape). Creating the
-        array reads no voxels; each block task reads only its own region, and
-        the graph pickles, so it runs on ``distributed`` workers.
+        ``chunks`` (x, y, z; multiples of the storage chunk shape). Blocks are
+        numpy arrays in the storage's order (x fastest: Fortran-ordered), read
+        without a transposing copy; ``compute()`` of this array returns a
+        Fortran-ordered result. Creating the array reads no voxels; each block
+        task reads only its own region, and the graph pickles, so it runs on
+        ``distributed`` workers.
         """
         from wkdist.dask_bridge import view_to_dask
 
