@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -267,7 +268,16 @@ def main() -> None:
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(json.loads(args.one))))
+        task = json.loads(args.one)
+        result = measure(task)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        # CPU seconds of the whole process (all threads, opening included): steadier
+        # than wall time on a loaded machine.
+        result["cpu_process"] = after.ru_utime + after.ru_stime
+        result["load"] = os.getloadavg()[0]
+        with open(Path(task.get("out", ".")) / "measurements.jsonl", "a") as log:
+            log.write(json.dumps({**task, **result}) + "\n")
+        print(json.dumps(result))
         return
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-to-dask-"))
     out.mkdir(parents=True, exist_ok=True)
