@@ -123,3 +123,17 @@ def test_read_and_write_cxyz(tmp_path):
     assert single.read_cxyz(absolute_bounding_box=wk.BoundingBox((0, 0, 0), (10, 10, 10))).shape == (
         1, 10, 10, 10
     )
+
+
+@pytest.mark.parametrize("data_format", ["zarr", "zarr3"])
+def test_get_zarr_array_is_a_tensorstore_handle(tmp_path, data_format):
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    mag = ds.add_layer("color", "color", num_channels=3, data_format=data_format,
+                       bounding_box=wk.BoundingBox((0, 0, 0), (16, 16, 16))).add_mag(1)
+    data = np.stack([random_uint8((10, 10, 10), seed=s) for s in range(3)])
+    mag.get_zarr_array()[:, 0:10, 0:10, 0:10].write(data).result()
+    np.testing.assert_array_equal(mag.read(absolute_offset=(0, 0, 0), size=(10, 10, 10)), data)
+    mag.write(data[:, ::-1], absolute_offset=(0, 0, 0), allow_unaligned=True)
+    np.testing.assert_array_equal(
+        mag.get_zarr_array()[:, 0:10, 0:10, 0:10].read().result(), data[:, ::-1]
+    )

@@ -403,6 +403,12 @@ class StorageArray(ABC):
         shard = self.spec.shard_shape
         return BoundingBox(Vec3Int(index) * shard, shard)
 
+    def tensorstore_array(self) -> Any:  # noqa: ANN401 - tensorstore is untyped here
+        """A ``tensorstore.TensorStore`` on this array, ``(c, x, y, z)`` (Zarr formats only)."""
+        raise NotImplementedError(
+            f"tensorstore_array() needs a Zarr array; {self.path} is {self.data_format.value}"
+        )
+
     def zarr_array(self) -> zarr.Array[Any]:
         """A ``zarr.Array`` handle on this array (Zarr formats only)."""
         raise NotImplementedError(
