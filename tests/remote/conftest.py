@@ -28,7 +28,7 @@ _CREDENTIALS = {
 _bucket_numbers = itertools.count()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def s3_endpoint() -> Iterator[str]:
     """The moto server's URL, also set as AWS_ENDPOINT_URL (with test credentials)."""
     saved = {k: os.environ.get(k) for k in (*_CREDENTIALS, "AWS_ENDPOINT_URL")}
