@@ -18,9 +18,10 @@ directory first, so the checkout stays untouched and two runs can overlap.
 ``--target webknossos`` writes the passing node ids to ``OUT/baseline.txt``;
 ``--target wkdist`` writes ``OUT/latest.txt``: the pass rate over the baseline,
 the failures grouped by cause (the first error line) and the failing node ids.
-Raw per-test results go to ``OUT/results-TARGET.json``. Extra arguments after
-``--`` go to pytest (e.g. ``-- -k bounding_box``); the pass rate is then over the
-baseline tests that ran.
+Per-test results are appended to ``OUT/results-TARGET.jsonl`` as the run goes;
+``--resume`` continues an interrupted run, and runs with ``--resume`` and disjoint
+``--files`` may share the work. Extra arguments after ``--`` go to pytest (e.g.
+``-- -k bounding_box``); the pass rate is then over the baseline tests that ran.
 """
 
 from __future__ import annotations
@@ -72,7 +73,13 @@ def prepare_scratch(reference: Path, scratch: Path) -> list[str]:
 
 
 def run_pytest(
-    scratch: Path, files: list[str], target: str, results: Path, timeout: int, extra: list[str]
+    scratch: Path,
+    files: list[str],
+    target: str,
+    results: Path,
+    timeout: int,
+    extra: list[str],
+    skip: Path | None,
 ) -> int:
     env = dict(os.environ)
     paths = [str(HERE)] + ([str(WKDIST_ROOT)] if target == "wkdist" else [])
@@ -80,12 +87,24 @@ def run_pytest(
     env["WK_CONFORMANCE_TARGET"] = target
     env["WK_CONFORMANCE_RESULTS"] = str(results)
     env["WK_CONFORMANCE_TEST_TIMEOUT"] = str(timeout)
+    if skip is not None:
+        env["WK_CONFORMANCE_SKIP"] = str(skip)
     command = [
         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
         "-p", "wk_conformance_plugin", "--rootdir", str(scratch),
         "-o", "addopts=", "--tb=line", "--continue-on-collection-errors", *files, *extra,
     ]  # fmt: skip
     return subprocess.run(command, check=False, cwd=scratch, env=env).returncode
+
+
+def load_results(path: Path) -> dict[str, dict[str, str]]:
+    """The per-test records of a results file (the last line of a node id wins)."""
+    results = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            record = json.loads(line)
+            results[record.pop("nodeid")] = record
+    return results
 
 
 def _normalized(cause: str) -> str:
@@ -137,28 +156,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("reference", type=Path, help="local webknossos-libs checkout")
     parser.add_argument("--target", choices=("webknossos", "wkdist"), default="wkdist")
     parser.add_argument("--out", type=Path, default=Path("conformance-results"),
-                        help="folder for baseline.txt, latest.txt, results-*.json")  # fmt: skip
+                        help="folder for baseline.txt, latest.txt, results-*.jsonl")  # fmt: skip
     parser.add_argument("--timeout", type=int, default=300, help="seconds per test")
+    parser.add_argument(
+        "--files",
+        nargs="+",
+        default=None,
+        help="only test files whose path contains one of these strings",
+    )
+    parser.add_argument("--resume", action="store_true",
+                        help="keep OUT/results-TARGET.jsonl and skip the tests it has "
+                             "(several --resume runs with disjoint --files may run at once)")  # fmt: skip
     argv = sys.argv[1:] if argv is None else argv
     pytest_args = argv[argv.index("--") + 1 :] if "--" in argv else []
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite OUT/latest.txt from the stored results, run nothing")  # fmt: skip
     args = parser.parse_args(argv[: len(argv) - len(pytest_args)][:-1] if pytest_args else argv)
     args.out.mkdir(parents=True, exist_ok=True)
     baseline_path = args.out / "baseline.txt"
     if args.target == "wkdist" and not baseline_path.is_file():
         raise SystemExit(f"no {baseline_path}: run with --target webknossos first")
 
-    results_path = args.out / f"results-{args.target}.json"
-    results_path.unlink(missing_ok=True)
+    results_path = (args.out / f"results-{args.target}.jsonl").resolve()
+    if args.report_only:
+        return write_report(args.out, load_results(results_path), ran_all=True, minutes=None)
+    skip = None
+    if args.resume and results_path.is_file():
+        skip = args.out / f"done-{args.target}-{os.getpid()}.txt"
+        skip.write_text("".join(r + "\n" for r in load_results(results_path)))
+    elif not args.resume:
+        results_path.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="wk-conformance-") as tmp:
         scratch = Path(tmp) / "webknossos"
         files = prepare_scratch(args.reference.resolve(), scratch)
+        if args.files:
+            files = [f for f in files if any(part in f for part in args.files)]
         started = time.monotonic()
-        run_pytest(scratch, files, args.target, results_path.resolve(), args.timeout,
-                   pytest_args)  # fmt: skip
+        run_pytest(scratch, files, args.target, results_path, args.timeout, pytest_args, skip)
         minutes = (time.monotonic() - started) / 60
+    if skip is not None:
+        skip.unlink()
     if not results_path.is_file():
         raise SystemExit("pytest wrote no results (see its output above: conftest failed?)")
-    results = json.loads(results_path.read_text())
+    results = load_results(results_path)
 
     if args.target == "webknossos":
         passing = sorted(n for n, r in results.items() if r["outcome"] == "passed")
@@ -166,10 +206,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"baseline: {len(passing)} passing tests on webknossos ({minutes:.1f} min) "
               f"-> {baseline_path}")  # fmt: skip
         return 0
-    baseline = [ln for ln in baseline_path.read_text().splitlines() if ln.strip()]
-    report = report_wkdist(results, baseline, ran_all=not pytest_args)
-    report = report.replace("\n", f" [{minutes:.1f} min]\n", 1)
-    (args.out / "latest.txt").write_text(report)
+    return write_report(args.out, results, not pytest_args and not args.files, minutes)
+
+
+def write_report(
+    out: Path, results: dict[str, dict[str, str]], ran_all: bool, minutes: float | None
+) -> int:
+    """Write and print ``out/latest.txt`` for the wkdist ``results``."""
+    baseline = [ln for ln in (out / "baseline.txt").read_text().splitlines() if ln.strip()]
+    report = report_wkdist(results, baseline, ran_all=ran_all)
+    if minutes is not None:
+        report = report.replace("\n", f" [{minutes:.1f} min]\n", 1)
+    (out / "latest.txt").write_text(report)
     print(report)
     return 0
 

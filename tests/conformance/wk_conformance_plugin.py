@@ -9,8 +9,10 @@ It is imported before the reference's ``conftest.py`` and
   no server and no network;
 * stops a test after ``WK_CONFORMANCE_TEST_TIMEOUT`` seconds (SIGALRM), so one
   hanging test cannot stall the run;
-* writes one JSON record per test (outcome and first error line) to
-  ``WK_CONFORMANCE_RESULTS``.
+* appends one JSON line per finished test (node id, outcome, first error line)
+  to ``WK_CONFORMANCE_RESULTS`` as it goes, so an interrupted run keeps what
+  it did; node ids listed in the file ``WK_CONFORMANCE_SKIP`` are deselected
+  (to resume such a run).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 TARGET = os.environ.get("WK_CONFORMANCE_TARGET", "webknossos")
 RESULTS_PATH = os.environ.get("WK_CONFORMANCE_RESULTS")
 TEST_TIMEOUT = int(os.environ.get("WK_CONFORMANCE_TEST_TIMEOUT", "300"))
+SKIP_PATH = os.environ.get("WK_CONFORMANCE_SKIP")
 
 if TARGET == "wkdist":
     import wk_shim
@@ -45,6 +48,12 @@ except ImportError:
 
 
 _results: dict[str, dict[str, str]] = {}
+
+
+def _write(nodeid: str) -> None:
+    if RESULTS_PATH:
+        with open(RESULTS_PATH, "a") as f:  # one short line per write: appends stay whole
+            f.write(json.dumps({"nodeid": nodeid, **_results[nodeid]}) + "\n")
 
 
 def _first_line(report: pytest.TestReport | pytest.CollectReport) -> str:
@@ -75,10 +84,15 @@ def _no_server() -> Iterator[None]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    done = set()
+    if SKIP_PATH and os.path.exists(SKIP_PATH):
+        with open(SKIP_PATH) as f:
+            done = {line.strip() for line in f}
     keep, drop = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        (drop if any(_is_remote(v) for v in params.values()) else keep).append(item)
+        remote = any(_is_remote(v) for v in params.values())
+        (drop if remote or item.nodeid in done else keep).append(item)
         module = getattr(item, "module", None)
         if module is not None and hasattr(module, "use_moto"):
             module.use_moto = _no_server
@@ -110,6 +124,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     elif report.skipped and record["outcome"] == "passed":
         record["outcome"] = "skipped"
         record["cause"] = _first_line(report)
+    if report.when == "teardown":
+        _write(report.nodeid)
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
@@ -118,9 +134,4 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
             "outcome": "collection-error",
             "cause": f"[collect] {_first_line(report)}",
         }
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    if RESULTS_PATH:
-        with open(RESULTS_PATH, "w") as f:
-            json.dump(_results, f, indent=0, sort_keys=True)
+        _write(report.nodeid)
