@@ -33,6 +33,16 @@ _EXPORTS = {
         "TransferMode",
         "View",
     ),
+    "wkdist.dataset.attachments": (
+        "AgglomerateAttachment",
+        "Attachment",
+        "Attachments",
+        "ConnectomeAttachment",
+        "CumsumAttachment",
+        "MeshAttachment",
+        "SegmentIndexAttachment",
+        "SegmentStatisticsAttachment",
+    ),
     "wkdist.errors": (
         "AlreadyExistsError",
         "DatasetExistsError",
@@ -61,6 +71,7 @@ _EXPORTS = {
     ),
     "wkdist.jobs.map_blocks": ("map_blocks",),
     "wkdist.properties": ("DatasetProperties", "LayerProperties", "VoxelSize"),
+    "wkdist.properties.attachments": ("AttachmentDataFormat",),
     "wkdist.properties.view_configuration": (
         "DatasetViewConfiguration",
         "LayerViewConfiguration",

@@ -15,6 +15,11 @@ from wkdist.dataset.layer_categories import (
 from wkdist.geometry import Mag, Vec3Float
 from wkdist.properties import DatasetProperties, LayerProperties, VoxelSize
 from wkdist.properties import MagProperties as MagViewProperties
+from wkdist.properties.attachments import (
+    AttachmentDataFormat,
+    AttachmentProperties,
+    AttachmentsProperties,
+)
 from wkdist.properties.view_configuration import (
     DatasetViewConfiguration,
     LayerViewConfiguration,
@@ -24,6 +29,9 @@ from wkdist.storage import DataFormat
 __all__ = [
     "COLOR_CATEGORY",
     "SEGMENTATION_CATEGORY",
+    "AttachmentDataFormat",
+    "AttachmentProperties",
+    "AttachmentsProperties",
     "DataFormat",
     "DatasetProperties",
     "DatasetViewConfiguration",

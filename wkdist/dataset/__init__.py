@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from wkdist.dataset.attachments import (
+    AgglomerateAttachment,
+    Attachment,
+    Attachments,
+    ConnectomeAttachment,
+    CumsumAttachment,
+    MeshAttachment,
+    SegmentIndexAttachment,
+    SegmentStatisticsAttachment,
+)
 from wkdist.dataset.dataset import Dataset
 from wkdist.dataset.layer import Layer, SegmentationLayer
 from wkdist.dataset.layer_categories import (
@@ -18,12 +28,20 @@ from wkdist.dataset.view import View
 __all__ = [
     "COLOR_CATEGORY",
     "SEGMENTATION_CATEGORY",
+    "AgglomerateAttachment",
+    "Attachment",
+    "Attachments",
+    "ConnectomeAttachment",
+    "CumsumAttachment",
     "Dataset",
     "Layer",
     "LayerCategories",
     "LayerCategoryType",
     "MagView",
+    "MeshAttachment",
     "SamplingModes",
+    "SegmentIndexAttachment",
+    "SegmentStatisticsAttachment",
     "SegmentationLayer",
     "TransferMode",
     "View",

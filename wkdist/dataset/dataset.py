@@ -13,6 +13,7 @@ import numpy as np
 
 from wkdist.dataset import from_images as _from_images
 from wkdist.dataset import layer_refs
+from wkdist.dataset.attachments import copy_attachments
 from wkdist.dataset.layer import Layer, SegmentationLayer, validate_layer_name
 from wkdist.dataset.layer_categories import (
     ALLOWED_DTYPES,
@@ -786,6 +787,9 @@ class Dataset:
         ]
         run_plans(plans, executor=executor, progress=progress)
         target._note_own_change()
+        for layer in self.layers.values():
+            if layer.name not in ignored and layer._properties.attachments:
+                copy_attachments(layer, target.get_layer(layer.name))
         if self.default_view_configuration is not None:
             target.default_view_configuration = self.default_view_configuration
         return target
@@ -830,7 +834,10 @@ class Dataset:
         )
         run_plans(plans, executor=executor, progress=progress)
         self._note_own_change()
-        return self.get_layer(source.name if new_layer_name is None else new_layer_name)
+        copied = self.get_layer(source.name if new_layer_name is None else new_layer_name)
+        if source._properties.attachments:
+            copy_attachments(source, copied)
+        return copied
 
     @classmethod
     def from_images(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from wkdist.dataset import mag_refs
+from wkdist.dataset.attachments import Attachments
 from wkdist.dataset.layer_categories import SEGMENTATION_CATEGORY
 from wkdist.dataset.layout import choose_chunk_and_shard_shape, compression_for
 from wkdist.dataset.mag_view import MagView
@@ -757,6 +758,11 @@ class SegmentationLayer(Layer):
     @property
     def category(self) -> LayerCategoryType:
         return SEGMENTATION_CATEGORY
+
+    @property
+    def attachments(self) -> Attachments:
+        """Meshes, agglomerates, segment index, ... of this layer."""
+        return Attachments(self)
 
     def refresh_largest_segment_id(self) -> None:
         """Recompute :attr:`largest_segment_id` from the finest mag's data (None if all zero)."""
