@@ -13,6 +13,7 @@ import tifffile
 
 import wkdist as wk
 from tests.conftest import snapshot
+from wkdist.cli import main
 
 WKDIST = str(Path(sys.executable).with_name("wkdist"))
 RNG = np.random.default_rng(7)
@@ -102,11 +103,13 @@ def _empty(folder):
         (_empty, "found no image files"),
     ],
 )
-def test_bad_input_names_the_file_and_writes_nothing(tmp_path, make, message):
+def test_bad_input_names_the_file_and_writes_nothing(tmp_path, capsys, make, message):
+    """The command's entry point in this process (a new interpreter per case costs
+    seconds of imports; the checks run before any cluster starts)."""
     culprit = make(tmp_path / "input")
     before = snapshot(tmp_path)
-    result = run("import", tmp_path / "input", tmp_path / "out", "--voxel-size", "1,1,1")
-    assert result.returncode == 2, result.stderr
-    assert message in result.stderr
-    assert str(culprit) in result.stderr
+    assert main(["import", str(tmp_path / "input"), str(tmp_path / "out"), "--voxel-size", "1,1,1"]) == 2
+    stderr = capsys.readouterr().err
+    assert message in stderr
+    assert str(culprit) in stderr
     assert snapshot(tmp_path) == before  # not even the target folder
