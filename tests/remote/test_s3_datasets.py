@@ -138,3 +138,16 @@ def test_read_from_big_shard_transfers_little(bucket, s3_endpoint):
         assert received <= index + 4 * chunk, (received, proxy.requests)
     finally:
         proxy.close()
+
+
+def test_wkw_shard_jobs_into_s3_are_refused_before_writing(tmp_path, bucket):
+    source, data = _local_dataset(tmp_path / "src")  # WKW, 128 x 96 x 64 (edge shards)
+    with pytest.raises(UnsupportedLocationError, match="use zarr3"):
+        source.copy_dataset(f"s3://{bucket}/resharded", shard_shape=32)
+    assert as_location(f"s3://{bucket}/resharded").list_keys() == []
+    remote = source.copy_dataset(f"s3://{bucket}/files")  # unchanged layout: whole files
+    keys = set(as_location(f"s3://{bucket}/files").list_keys())
+    with pytest.raises(UnsupportedLocationError, match="use zarr3"):
+        remote.get_layer("color").downsample(coarsest_mag=2)
+    assert set(as_location(f"s3://{bucket}/files").list_keys()) == keys
+    np.testing.assert_array_equal(remote.get_layer("color").get_mag(1).read(), data)

@@ -21,6 +21,7 @@ from wkdist.geometry import Vec3Int
 from wkdist.jobs.shard_grid import cells_with_data
 from wkdist.location import as_location, copy_tree, is_within
 from wkdist.storage import ArraySpec, DataFormat, open_array
+from wkdist.storage.wkw_remote import refuse_shard_jobs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -166,7 +167,7 @@ def check_dataset_copy(
         fmt = layer.data_format if data_format is None else DataFormat(data_format)
         for mag, view in layer.mags.items():
             try:
-                mag_copy_spec(
+                recoded = mag_copy_spec(
                     view.info,
                     data_format=fmt,
                     chunk_shape=chunk_shape,
@@ -179,6 +180,10 @@ def check_dataset_copy(
                     f"cannot copy layer {name!r} mag {mag.to_layer_name()} as "
                     f"{fmt.value}: {error}"
                 ) from None
+            if recoded is not None:  # a shard job (an unchanged layout copies files)
+                refuse_shard_jobs(
+                    as_location(target), fmt, f"copying layer {name!r} mag {mag.to_layer_name()}"
+                )
 
 
 def target_shards_with_data(source: MagView, shard_shape: Vec3Int) -> Iterator[BoundingBox]:

@@ -29,6 +29,7 @@ from wkdist.jobs.downsampling.region import (
 )
 from wkdist.jobs.shard_grid import cells_with_data
 from wkdist.storage import DataFormat, open_array
+from wkdist.storage.wkw_remote import refuse_shard_jobs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -298,6 +299,7 @@ def downsample_mag_chain(
     InvalidArgumentError
         If a target mag is not a coarser multiple of ``source``; nothing is created then.
     """
+    refuse_shard_jobs(layer.path, layer.data_format, f"downsampling layer {layer.name!r}")
     ordered = sorted(set(target_mags), key=lambda m: (m.max_dim, m.to_vec3_int().to_tuple()))
     steps: list[tuple[Mag, Mag]] = []
     bases = [source.mag]

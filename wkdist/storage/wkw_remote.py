@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING
 
 import wkw
 
+from wkdist.errors import UnsupportedLocationError
 from wkdist.geometry import Vec3Int
+from wkdist.location import RemotePath
+from wkdist.storage.base import DataFormat
 from wkdist.storage.wkw_files import shard_path, write_whole_shards
 
 if TYPE_CHECKING:
@@ -26,10 +29,24 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-    from wkdist.location import RemotePath
+    from wkdist.location import Location
 
 HEADER_NAME = "header.wkw"
 _SHARD_KEY = re.compile(r"^z(\d+)/y(\d+)/x(\d+)\.wkw$")
+
+
+def refuse_shard_jobs(location: Location, data_format: DataFormat | str, operation: str) -> None:
+    """Raise before a shard job writes WKW into object storage.
+
+    Shard jobs clip the edge shards to the layer's box, i.e. write parts of WKW
+    files, which object storage cannot take; checking up front means nothing is
+    written.
+    """
+    if isinstance(location, RemotePath) and DataFormat(data_format) == DataFormat.WKW:
+        raise UnsupportedLocationError(
+            f"{operation} would write parts of WKW files at {location}; WKW in object "
+            "storage takes whole files only: use zarr3 (data_format='zarr3')"
+        )
 
 
 def shard_key(index: Vec3Int) -> str:
