@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import tifffile
@@ -9,6 +11,7 @@ from PIL import Image
 
 from wkdist.errors import ImageStackError
 from wkdist.images import find_image_files, natural_key, open_stack
+from wkdist.images.files import NumberedFiles
 
 RNG = np.random.default_rng(5)
 PAGE = RNG.integers(0, 255, (100, 70, 3), dtype=np.uint8)  # rows, columns, samples
@@ -101,6 +104,10 @@ def test_find_files_natural_order_glob_and_list(tmp_path):
     given = [tmp_path / "slice_3.tif", tmp_path / "slice_1.tif"]
     assert find_image_files(given, allow_gaps=True) == tuple(given)
     assert sorted(files, key=natural_key) == list(files)
+    stack = open_stack(files)  # numbered files travel to every task as a template
+    assert isinstance(stack.files, NumberedFiles)
+    assert list(stack.files) == list(files)
+    assert len(pickle.dumps(stack)) < 1000
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,15 @@ from __future__ import annotations
 import glob
 import os
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from wkdist.errors import ImageStackError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Iterable
 
 TIFF_SUFFIXES = frozenset({".tif", ".tiff"})
 PILLOW_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
@@ -104,6 +106,47 @@ def find_image_files(
                 )
     if not allow_gaps:
         check_numbering(files)
+    return tuple(files)
+
+
+@dataclass(frozen=True)
+class NumberedFiles(Sequence[Path]):
+    """``length`` file names that differ only in a number counting up from ``start``:
+    a stack of thousands of slices in a few bytes (tasks carry their stack)."""
+
+    template: str  # a path with one ``{}`` field, e.g. ``"/data/slice_{:04d}.tif"``
+    start: int
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Path]: ...
+    def __getitem__(self, index: int | slice) -> Path | Sequence[Path]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.length))]
+        if not -self.length <= index < self.length:
+            raise IndexError(index)
+        return Path(self.template.format(self.start + index % self.length))
+
+
+def compact(files: Sequence[Path]) -> Sequence[Path]:
+    """``files`` as :class:`NumberedFiles` when their names allow it, else as a tuple."""
+    split = [_DIGITS.split(p.as_posix()) for p in files]
+    if len(files) > 1 and len({len(parts) for parts in split}) == 1:
+        varying = [i for i in range(1, len(split[0]), 2) if len({parts[i] for parts in split}) > 1]
+        if len(varying) == 1:
+            index = varying[0]
+            widths = {len(parts[index]) for parts in split}
+            field = f"{{:0{widths.pop()}d}}" if len(widths) == 1 else "{}"
+            escaped = [part.replace("{", "{{").replace("}", "}}") for part in split[0]]
+            template = "".join(escaped[:index]) + field + "".join(escaped[index + 1 :])
+            numbered = NumberedFiles(template, int(split[0][index]), len(files))
+            if list(numbered) == list(files):
+                return numbered
     return tuple(files)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import tifffile
 
 from wkdist.errors import ImageStackError
-from wkdist.images.files import TIFF_SUFFIXES
+from wkdist.images.files import TIFF_SUFFIXES, compact
 from wkdist.images.pillow import inspect_pillow, read_pillow_window
 from wkdist.images.tiff import SliceFormat, inspect_tiff, read_tiff_window
 
@@ -43,27 +43,33 @@ def _describe(fmt: SliceFormat) -> str:
 
 @dataclass(frozen=True)
 class ImageStack:
-    """Image files in z order; file ``i`` holds ``slices_per_file[i]`` slices,
-    each ``format.height`` rows of ``format.width`` pixels."""
+    """Image files in z order, each ``format.height`` rows of ``format.width`` pixels;
+    every file holds ``slices_per_file`` slices (an int), or file ``i`` holds
+    ``slices_per_file[i]``. Small when pickled: numbered files are a template."""
 
-    files: tuple[Path, ...]
-    slices_per_file: tuple[int, ...]
+    files: Sequence[Path]
+    slices_per_file: int | tuple[int, ...]
     format: SliceFormat
+
+    def _counts(self) -> Sequence[int]:
+        if isinstance(self.slices_per_file, int):
+            return [self.slices_per_file] * len(self.files)
+        return self.slices_per_file
 
     @property
     def depth(self) -> int:
         """Number of slices."""
-        return sum(self.slices_per_file)
+        return sum(self._counts())
 
     def _runs(self, start: int, stop: int) -> list[tuple[Path, int, int, int]]:
         """``(file, first slice in file, count, position in the run)`` covering slices
         ``start:stop``."""
         runs = []
         first = 0
-        for path, count in zip(self.files, self.slices_per_file, strict=True):
+        for index, count in enumerate(self._counts()):
             lo, hi = max(start, first), min(stop, first + count)
             if lo < hi:
-                runs.append((path, lo - first, hi - lo, lo - start))
+                runs.append((self.files[index], lo - first, hi - lo, lo - start))
             first += count
         return runs
 
@@ -98,4 +104,6 @@ def open_stack(files: Sequence[Path]) -> ImageStack:
                 f"{_describe(first_format)}; all slices of a stack must match",
                 path,
             )
-    return ImageStack(tuple(files), tuple(count for _, count in inspected), first_format)
+    counts = tuple(count for _, count in inspected)
+    per_file = counts[0] if len(set(counts)) == 1 else counts
+    return ImageStack(compact(files), per_file, first_format)
