@@ -200,3 +200,10 @@ def test_outdated_dataset_warns_only_when_the_content_changed(tmp_path):
         first.add_layer("color", "color")  # does not know about "segmentation"
     if IS_WKDIST:  # wkdist applies the change to the file's content; the reference overwrites it
         assert set(wk.Dataset.open(tmp_path / "ds").layers) == {"segmentation", "color"}
+
+
+def test_add_layer_takes_an_nd_box_of_x_y_z(tmp_path):
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    box = wk.NDBoundingBox((0, 0, 0), (16, 16, 16), axes=("x", "y", "z"), index=(1, 2, 3))
+    layer = ds.add_layer("color", "color", bounding_box=box)
+    assert layer.bounding_box.size_xyz == wk.Vec3Int(16, 16, 16)

@@ -32,7 +32,7 @@ from wkdist.errors import (
     ReadOnlyError,
     UnfinishedJobWarning,
 )
-from wkdist.geometry import BoundingBox
+from wkdist.geometry import BoundingBox, NDBoundingBox
 from wkdist.journal import unfinished_jobs
 from wkdist.location import (
     Location,
@@ -485,6 +485,10 @@ class Dataset:
                 f"data_format must be one of 'wkw', 'zarr', 'zarr3'; got {data_format!r}"
             ) from error
         box = BoundingBox((0, 0, 0), (0, 0, 0)) if bounding_box is None else bounding_box
+        if isinstance(box, NDBoundingBox) and not isinstance(box, BoundingBox) and set(
+            box.axes
+        ) == {"x", "y", "z"}:
+            box = BoundingBox(box.topleft_xyz, box.size_xyz)  # an n-d box of the three axes
         if not isinstance(box, BoundingBox) or not box.topleft.is_positive():
             raise InvalidArgumentError(
                 f"bounding_box must be a BoundingBox with topleft >= 0; got {bounding_box!r}"
