@@ -57,7 +57,8 @@ def test_for_each_chunk_on_a_distributed_client_passed_as_executor(mag, local_cl
 
 def test_for_each_chunk_on_cluster_tools_processes(mag):
     view, data = mag
-    with get_executor("multiprocessing", max_workers=2) as executor:
+    # one worker process: the views and the function travel pickled, as on SLURM
+    with get_executor("multiprocessing", max_workers=1) as executor:
         view.for_each_chunk(double, chunk_shape=(64, 64, 64), executor=executor)
     np.testing.assert_array_equal(view.read()[0], data * 2)
 
