@@ -38,12 +38,17 @@ class DataFormat(StrEnum):
     """On-disk formats; the values are those of ``dataFormat`` in ``datasource-properties.json``.
 
     The member names are the reference's (``DataFormat.Zarr3``); the upper-case
-    spellings ``ZARR`` and ``ZARR3`` are aliases of the same members.
+    spellings ``ZARR`` and ``ZARR3`` are aliases of the same members. ``N5`` and
+    ``NeuroglancerPrecomputed`` name layers WEBKNOSSOS serves; wkdist keeps them
+    in the properties but does not open or write their arrays
+    (:data:`~wkdist.storage.formats.SUPPORTED_FORMATS`).
     """
 
     WKW = "wkw"
     Zarr = "zarr"
     Zarr3 = "zarr3"
+    N5 = "n5"
+    NeuroglancerPrecomputed = "neuroglancerPrecomputed"
     ZARR = "zarr"
     ZARR3 = "zarr3"
 
@@ -107,6 +112,11 @@ class ArraySpec:
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "data_format", DataFormat(self.data_format))
+        if self.data_format not in CREATABLE_COMPRESSIONS:
+            raise InvalidArgumentError(
+                f"data_format={self.data_format.value!r} cannot be written by wkdist; expected "
+                f"one of {[f.value for f in CREATABLE_COMPRESSIONS]}"
+            )
         setattr_(self, "dtype", np.dtype(self.dtype))
         setattr_(self, "chunk_shape", Vec3Int(self.chunk_shape))
         setattr_(self, "shard_shape", Vec3Int(self.shard_shape))

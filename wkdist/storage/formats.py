@@ -20,6 +20,9 @@ _ARRAY_CLASSES: dict[DataFormat, type[StorageArray]] = {
     DataFormat.ZARR3: zarr_.Zarr3Array,
 }
 
+SUPPORTED_FORMATS = tuple(_ARRAY_CLASSES)
+"""The formats wkdist opens and writes (``DataFormat`` also names N5 and Neuroglancer)."""
+
 
 def array_class(data_format: DataFormat | str) -> type[StorageArray]:
     """The :class:`StorageArray` implementation of ``data_format``.
@@ -31,10 +34,10 @@ def array_class(data_format: DataFormat | str) -> type[StorageArray]:
     """
     try:
         return _ARRAY_CLASSES[DataFormat(data_format)]
-    except ValueError:
+    except (ValueError, KeyError):
         raise InvalidArgumentError(
             f"data_format={data_format!r} is not supported; expected one of "
-            f"{[f.value for f in DataFormat]}"
+            f"{[f.value for f in SUPPORTED_FORMATS]}"
         ) from None
 
 
