@@ -142,5 +142,5 @@ if TYPE_CHECKING:
         DatasetViewConfiguration,
         LayerViewConfiguration,
     )
-    from wkdist.storage import DataFormat
     from wkdist.run.clusters import cluster
+    from wkdist.storage import DataFormat

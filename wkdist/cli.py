@@ -365,7 +365,7 @@ def _discard(args: argparse.Namespace) -> None:
 
 def _check_copy(args: argparse.Namespace) -> None:
     from wkdist.dataset import Dataset
-    from wkdist.jobs.copy import check_dataset_copy
+    from wkdist.dataset.copying import check_dataset_copy
 
     source = Dataset.open(args.source)
     check_dataset_copy(

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import wkdist as wk
-from wkdist.dask_bridge.shard_jobs import write_piece_shape
+from wkdist.dask_bridge.tasks import write_piece_shape
 from wkdist.geometry import Vec3Int
 from wkdist.storage import ArraySpec, DataFormat
 

@@ -21,7 +21,7 @@ import pytest
 
 import wkdist as wk
 from tests.file_events import FileWrites
-from wkdist.jobs.copy import add_mag_copy
+from wkdist.dataset.copying import add_mag_copy
 from wkdist.run import run_plans
 
 if TYPE_CHECKING:

@@ -25,5 +25,5 @@ def grid_chunks(box: BoundingBox, grid: Vec3Int) -> tuple[tuple[int, ...], ...]:
     """dask ``chunks`` for the x, y, z axes of ``box`` cut along the grid ``grid``."""
     return tuple(
         axis_cuts(start, stop, step)
-        for start, stop, step in zip(box.topleft, box.bottomright, grid)
+        for start, stop, step in zip(box.topleft, box.bottomright, grid, strict=True)
     )

@@ -207,7 +207,7 @@ def view_to_dask(view: View, chunks: Vec3IntLike | int | None = None) -> Storage
     block = _block_shape(chunks, view)
     dask_chunks = ((spec.num_channels,), *grid_chunks(box, block))
     name = f"wkdist-read-{tokenize(region, dask_chunks)}"
-    plain = da.from_array(  # type: ignore[no-untyped-call]
+    plain = da.from_array(
         region,
         chunks=dask_chunks,
         name=name,

@@ -1,12 +1,6 @@
-"""Write plans: a dask array into a mag as shard-aligned tasks plus one finalization.
-
-The graph has three layers, named from a token of the inputs (so a plan built
-twice has the same keys)::
-
-    wkdist-presize-<token>     one task: grow the target array to hold the box
-    wkdist-write-<token>, i..  one task per batch of whole target shards; each
-                               writes its block and returns the Mag(1) box it wrote
-    wkdist-finalize-<token>    one task: merge those boxes into the properties file
+"""Planning the write of a dask array into a mag: a :class:`~wkdist.dask_bridge.plan.WritePlan`
+whose batches are the array's blocks, rechunked onto the target's shard grid
+where needed.
 
 No write task touches the properties file, and no two write tasks touch the
 same shard: block borders lie on the target's shard grid.
@@ -14,83 +8,23 @@ same shard: block borders lie on the target's shard grid.
 
 from __future__ import annotations
 
-import functools
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import dask.array as da
-import dask.config
 import numpy as np
-from dask.base import tokenize
-from dask.delayed import Delayed
-from dask.highlevelgraph import HighLevelGraph
-from dask.utils import parse_bytes
 
-from wkdist.dask_bridge.failures import reporting_shard
+from wkdist.config import byte_setting, setting
 from wkdist.dask_bridge.grid import grid_chunks
+from wkdist.dask_bridge.plan import DaskBlocks, WritePlan
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry import BoundingBox, Mag, Vec3Int
-from wkdist.properties import merge_bounding_boxes
-from wkdist.storage import DataFormat, open_array
+from wkdist.geometry import Vec3Int
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    import dask.array as da
 
-    from wkdist.location import Location
+    from wkdist.dask_bridge.tasks import WriteTarget
+    from wkdist.geometry import BoundingBox
     from wkdist.storage import ArraySpec
-
-
-@dataclass(frozen=True)
-class WriteTarget:
-    """Everything a write task needs to find its target; small and picklable."""
-
-    path: Location
-    data_format: DataFormat
-    mag: Mag
-    dataset_path: Location | None  # None: do not touch the properties (writes through a View)
-    layer_name: str
-
-
-def presize_target(target: WriteTarget, needed_shape: Vec3Int) -> None:
-    """Grow the target array (metadata only) so that ``needed_shape`` fits.
-
-    tensorstore refuses writes beyond an array's shape, so this runs before
-    every write task.
-    """
-    array = open_array(target.path, target.data_format)
-    if array.shape is not None and any(n > s for n, s in zip(needed_shape, array.shape)):
-        array.resize(Vec3Int(needed_shape).pairmax(array.shape))
-
-
-def write_block(
-    target: WriteTarget,
-    topleft: Vec3Int,
-    block: np.ndarray,
-    clip_mag1: BoundingBox,
-    _presized: None,
-) -> BoundingBox:
-    """Write one block (whole target shards, in the mag's voxels) and return the
-    Mag(1) box it covered, clipped to the requested box. Idempotent."""
-    box = BoundingBox(topleft, Vec3Int(block.shape[1:]))
-    with reporting_shard(target, box):
-        open_array(target.path, target.data_format).write(topleft, block)
-    written = box.from_mag_to_mag1(target.mag)
-    return written.intersected_with(clip_mag1, dont_assert=True)
-
-
-def finalize_write(target: WriteTarget, boxes: list[BoundingBox]) -> BoundingBox:
-    """Merge the written boxes into the layer's box in the properties file (once,
-    locked, atomic) and return the union of what was written."""
-    union = functools.reduce(BoundingBox.extended_by, boxes, BoundingBox.empty())
-    if target.dataset_path is not None and not union.is_empty():
-        merge_bounding_boxes(target.dataset_path, target.layer_name, [union])
-    return union
-
-
-def task_memory() -> int:
-    """``wkdist.write.task-memory`` in bytes: the voxels one write task may hold."""
-    return parse_bytes(str(dask.config.get("wkdist.write.task-memory", default="1GiB")))
 
 
 def batch_shape(spec: ArraySpec, box_in_mag: BoundingBox) -> Vec3Int:
@@ -101,8 +35,8 @@ def batch_shape(spec: ArraySpec, box_in_mag: BoundingBox) -> Vec3Int:
     """
     shard = spec.shard_shape
     shard_bytes = shard.prod() * spec.num_channels * spec.dtype.itemsize
-    budget = task_memory()
-    max_tasks = int(dask.config.get("wkdist.write.max-tasks", default=2000))
+    budget = byte_setting("write.task-memory")
+    max_tasks = int(setting("write.max-tasks"))
     shard_counts = [
         len(cuts) for cuts in grid_chunks(box_in_mag, shard)
     ]
@@ -124,17 +58,15 @@ def _usable_as_blocks(data: da.Array, spec: ArraySpec, box_in_mag: BoundingBox) 
     every border on the shard grid, each block within ``wkdist.write.task-memory``,
     and no more blocks than ``wkdist.write.max-tasks``. Rechunking such input
     would only cost copies and transfers between workers."""
-    if len(data.chunks[0]) != 1 or data.npartitions > int(
-        dask.config.get("wkdist.write.max-tasks", default=2000)
-    ):
+    if len(data.chunks[0]) != 1 or data.npartitions > int(setting("write.max-tasks")):
         return False
-    for start, sizes, step in zip(box_in_mag.topleft, data.chunks[1:], spec.shard_shape):
+    grid = zip(box_in_mag.topleft, data.chunks[1:], spec.shard_shape, strict=True)
+    for start, sizes, step in grid:
         edges = np.cumsum((start, *sizes))[1:-1]
         if np.any(edges % step):
             return False
-    largest = math.prod(max(sizes) for sizes in data.chunks) * data.dtype.itemsize
-    budget = task_memory()
-    return largest <= budget
+    largest = int(math.prod(max(sizes) for sizes in data.chunks)) * int(data.dtype.itemsize)
+    return largest <= byte_setting("write.task-memory")
 
 
 def _as_cxyz(data: da.Array, spec: ArraySpec) -> da.Array:
@@ -164,11 +96,12 @@ def plan_write(
     target: WriteTarget,
     spec: ArraySpec,
     box_mag1: BoundingBox,
-) -> Delayed:
+) -> WritePlan:
     """Plan writing ``data`` (``(C, X, Y, Z)`` or ``(X, Y, Z)`` in the target mag's
-    voxels) to the Mag(1) box ``box_mag1``; nothing runs until the result is computed.
+    voxels) to the Mag(1) box ``box_mag1``; nothing runs until the plan is run.
 
-    Returns a ``Delayed`` whose value is the Mag(1) box written.
+    ``data`` is rechunked onto the target's shard grid (batches of shards, see
+    :func:`batch_shape`) unless its own blocks can be written as they are.
     """
     data = _as_cxyz(data, spec)
     box_in_mag = box_mag1.in_mag(target.mag)
@@ -180,49 +113,12 @@ def plan_write(
     if not _usable_as_blocks(data, spec, box_in_mag):
         block = batch_shape(spec, box_in_mag)
         data = data.rechunk(((spec.num_channels,), *grid_chunks(box_in_mag, block)))
-    chunks = data.chunks
-    offsets = [np.cumsum((0, *c[:-1])) for c in chunks[1:]]
-    tasks = [
-        (
-            write_block,
-            target,
-            box_in_mag.topleft + Vec3Int(int(ox), int(oy), int(oz)),
-            (data.name, 0, i, j, k),
-            box_mag1,
-        )
-        for i, ox in enumerate(offsets[0])
-        for j, oy in enumerate(offsets[1])
-        for k, oz in enumerate(offsets[2])
-    ]
-    token = tokenize(data.name, target, box_mag1)
-    return assemble_plan(token, target, box_in_mag.bottomright, tasks, dependencies=[data])
-
-
-def write_task_name(token: str) -> str:
-    """The name of a plan's write tasks; their keys are ``(name, index)``."""
-    return f"wkdist-write-{token}"
-
-
-def assemble_plan(
-    token: str,
-    target: WriteTarget,
-    needed_shape: Vec3Int,
-    tasks: list[tuple[Any, ...]],
-    dependencies: list[Any],
-    finalize: Callable[[WriteTarget, list[Any]], BoundingBox] = finalize_write,
-) -> Delayed:
-    """The plan's graph: a presize task, the write ``tasks`` (each gets the presize
-    key appended as its last argument), and one ``finalize`` task over all their
-    results (by default they return Mag(1) boxes, merged by :func:`finalize_write`)."""
-    presize_key = (f"wkdist-presize-{token}",)
-    write_name = write_task_name(token)
-    finalize_key = (f"wkdist-finalize-{token}",)
-    graph: dict[object, object] = {presize_key: (presize_target, target, needed_shape)}
-    write_keys = []
-    for index, task in enumerate(tasks):
-        key = (write_name, index)
-        graph[key] = (*task, presize_key)
-        write_keys.append(key)
-    graph[finalize_key] = (finalize, target, write_keys)
-    hlg = HighLevelGraph.from_collections(finalize_key[0], graph, dependencies=dependencies)
-    return Delayed(finalize_key, hlg, layer=finalize_key[0])
+    source = DaskBlocks.of(data, box_in_mag.topleft)
+    return WritePlan(
+        source,
+        target,
+        box_in_mag.bottomright,
+        tuple((box,) for box in source.blocks()),
+        box_mag1,
+        spec.shard_shape,
+    )

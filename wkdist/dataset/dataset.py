@@ -14,7 +14,8 @@ import numpy as np
 from wkdist.dataset import from_images as _from_images
 from wkdist.dataset import layer_refs
 from wkdist.dataset.attachments import copy_attachments
-from wkdist.dataset.layer import Layer, SegmentationLayer, validate_layer_name
+from wkdist.dataset.copying import add_layer_copy, check_dataset_copy
+from wkdist.dataset.layer import Layer, SegmentationLayer
 from wkdist.dataset.layer_categories import (
     ALLOWED_DTYPES,
     CATEGORIES,
@@ -22,6 +23,7 @@ from wkdist.dataset.layer_categories import (
     SEGMENTATION_CATEGORY,
 )
 from wkdist.dataset.mag_refs import open_layer
+from wkdist.dataset.names import validate_layer_name
 from wkdist.dataset.write_layer import write_layer
 from wkdist.dataset.zarr_groups import write_zarr_group_metadata
 from wkdist.errors import (
@@ -54,6 +56,7 @@ from wkdist.properties import (
     update_properties,
 )
 from wkdist.properties.view_configuration import DatasetViewConfiguration, view_configuration_json
+from wkdist.run import run_plans
 from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
@@ -757,9 +760,6 @@ class Dataset:
         each target shard is one unit of work, and only shards that hold data in
         the source are read and written.
         """
-        from wkdist.jobs.copy import add_layer_copy, check_dataset_copy
-        from wkdist.run import run_plans
-
         new_size = _voxel_size(voxel_size, voxel_size_with_unit, None) or self.voxel_size_with_unit
         replace = exists_ok if exist_ok is None else exist_ok
         ignored = set(layers_to_ignore or ())
@@ -821,9 +821,6 @@ class Dataset:
     ) -> Layer:
         """Copy a layer of another dataset (all mags) into this one; arguments as
         in :meth:`copy_dataset`."""
-        from wkdist.jobs.copy import add_layer_copy
-        from wkdist.run import run_plans
-
         self._ensure_writable()
         source = open_layer(Dataset, foreign_layer)
         plans = add_layer_copy(

@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
-from wkdist.dataset.layer import validate_layer_name
 from wkdist.dataset.layer_categories import (
     ALLOWED_DTYPES,
     CATEGORIES,
     COLOR_CATEGORY,
     SEGMENTATION_CATEGORY,
 )
-from wkdist.dataset.layout import FLAT_CHUNKS_PER_SHARD, choose_chunk_and_shard_shape
+from wkdist.dataset.names import validate_layer_name
 from wkdist.errors import (
     AlreadyExistsError,
     DatasetExistsError,
@@ -38,6 +37,7 @@ from wkdist.jobs.import_images import (
 )
 from wkdist.run import run_plans
 from wkdist.storage import DataFormat
+from wkdist.storage.layout_policy import FLAT_CHUNKS_PER_SHARD, choose_chunk_and_shard_shape
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -196,7 +196,7 @@ class ImportSetup:
             self.stack,
             mag_view._write_target(update_properties=True),
             box_in_mag=self.box_mag1.in_mag(self.mag),
-            shard_shape=self.shard,
+            spec=mag_view.info,
             clip_mag1=self.box_mag1,
             orientation=self.orientation,
             channels=self.channels,

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import shutil
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from wkdist.dataset import mag_refs
 from wkdist.dataset.attachments import Attachments
+from wkdist.dataset.copying import add_mag_copy
 from wkdist.dataset.layer_categories import SEGMENTATION_CATEGORY
-from wkdist.dataset.layout import choose_chunk_and_shard_shape, compression_for
 from wkdist.dataset.mag_view import MagView
+from wkdist.dataset.names import dump_mag_path, validate_layer_name
+from wkdist.dataset.resampling import (
+    NewMagLayout,
+    downsample_layer,
+    downsample_mag_chain,
+    source_mag,
+    upsample_layer,
+)
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag
 from wkdist.location import Location, RemotePath, as_location, require_local
-from wkdist.properties import MagProperties, dtype_from_element_class
+from wkdist.properties import AXIS_ORDER, MagProperties, dtype_from_element_class
 from wkdist.properties.view_configuration import LayerViewConfiguration, view_configuration_json
+from wkdist.run import run_plans
 from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
+from wkdist.storage.layout_policy import choose_chunk_and_shard_shape, compression_for
 
 if TYPE_CHECKING:
     import os
@@ -31,35 +40,6 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer_categories import LayerCategoryType
     from wkdist.geometry import MagLike, Vec3IntLike
     from wkdist.properties import LayerProperties
-
-_LAYER_NAME = re.compile(r"^[A-Za-z0-9_$@\-]+[A-Za-z0-9_$@\-\.]*$")
-AXIS_ORDER = {"c": 0, "x": 1, "y": 2, "z": 3}
-
-
-def validate_layer_name(name: str) -> None:
-    """Raise unless ``name`` is a valid WEBKNOSSOS layer name."""
-    if not isinstance(name, str) or _LAYER_NAME.match(name) is None:
-        raise InvalidArgumentError(
-            f"layer_name {name!r} is invalid: use letters, digits and _ $ @ - . "
-            "(not starting with a dot)"
-        )
-
-
-def dump_mag_path(mag_path: Location, dataset_path: Location) -> str:
-    """How the properties file names a mag directory: ``./layer/mag`` inside the dataset,
-    absolute (a path or a URL) outside it."""
-    relative: PurePath
-    try:
-        if isinstance(mag_path, RemotePath) and isinstance(dataset_path, RemotePath):
-            relative = mag_path.relative_to(dataset_path)
-        elif isinstance(mag_path, Path) and isinstance(dataset_path, Path):
-            relative = mag_path.resolve().relative_to(dataset_path.resolve())
-        else:
-            return str(mag_path.resolve())
-    except ValueError:
-        return str(mag_path.resolve())
-    return f"./{relative.as_posix()}"
-
 
 class Layer:
     """A layer of a dataset: category, dtype, channels, bounding box and mags.
@@ -437,9 +417,6 @@ class Layer:
         With ``extend_layer_bounding_box`` this layer's box grows to hold the
         source layer's box first.
         """
-        from wkdist.jobs.copy import add_mag_copy
-        from wkdist.run import run_plans
-
         self._dataset._ensure_writable()
         source = foreign_mag_view
         if (source.info.dtype, source.info.num_channels) != (self.dtype, self.num_channels):
@@ -533,8 +510,6 @@ class Layer:
         list[Mag]
             The mags created, finest first.
         """
-        from wkdist.jobs.downsample import NewMagLayout, downsample_layer
-
         del buffer_shape, allow_overwrite
         self._ensure_writable()
         return downsample_layer(
@@ -605,8 +580,6 @@ class Layer:
         """Compute each of ``target_mags`` (any order; each a coarser multiple of
         ``from_mag``), finest first, each from the coarsest mag before it that
         divides it. Other arguments as in :meth:`downsample`."""
-        from wkdist.jobs.downsample import NewMagLayout, downsample_mag_chain, source_mag
-
         del buffer_shape, allow_overwrite
         self._ensure_writable()
         downsample_mag_chain(
@@ -666,8 +639,6 @@ class Layer:
         voxels (nearest); the ladder is the downsampling ladder walked backwards.
         ``from_mag_view`` reads the source from another layer's mag (its mag must be
         ``from_mag``); other arguments as in :meth:`downsample`."""
-        from wkdist.jobs.downsample import NewMagLayout, upsample_layer
-
         del buffer_shape
         self._ensure_writable()
         return upsample_layer(

@@ -14,8 +14,8 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wkdist.dataset.layer import dump_mag_path, validate_layer_name
 from wkdist.dataset.mag_refs import open_layer
+from wkdist.dataset.names import dump_mag_path, validate_layer_name
 from wkdist.errors import AlreadyExistsError
 
 if TYPE_CHECKING:

@@ -7,9 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from dask.base import is_dask_collection
 
+from wkdist.dask_bridge.tasks import WriteTarget, presize_target
 from wkdist.dataset.view import View
 from wkdist.errors import InvalidArgumentError
+from wkdist.jobs.compress import create_staging, plan_compress, swap_in_staging
 from wkdist.jobs.export_tiff import export_box, run_tiff_export
+from wkdist.location import require_local
+from wkdist.run import run_plans
+from wkdist.storage.layout_policy import compression_for
 
 if TYPE_CHECKING:
     import os
@@ -19,7 +24,6 @@ if TYPE_CHECKING:
     import numpy as np
     from dask.delayed import Delayed
 
-    from wkdist.dask_bridge.write import WriteTarget
     from wkdist.dataset.layer import Layer
     from wkdist.geometry import BoundingBox, Mag, Vec3IntLike
     from wkdist.location import Location
@@ -162,8 +166,6 @@ class MagView(View):
         return self._write_box(data, box, compute=compute, update_properties=grow_properties)
 
     def _write_target(self, *, update_properties: bool) -> WriteTarget:
-        from wkdist.dask_bridge.write import WriteTarget
-
         return WriteTarget(
             self.path,
             self._data_format,
@@ -174,8 +176,6 @@ class MagView(View):
 
     def _grow_array_to(self, box: BoundingBox) -> None:
         """Grow the on-disk array (not the properties) so that ``box`` (Mag(1)) fits."""
-        from wkdist.dask_bridge.write import presize_target
-
         needed = box.align_with_mag(self._mag, ceil=True).in_mag(self._mag).bottomright
         presize_target(self._write_target(update_properties=False), needed)
 
@@ -187,10 +187,26 @@ class MagView(View):
     ) -> None:
         """Compress this mag in place (zstd for Zarr, LZ4 for WKW). The uncompressed
         files stay until the compressed copy is complete. No-op if already compressed."""
-        from wkdist.jobs.compress import compress_mag
-
         self._ensure_writable()
-        compress_mag(self, executor=executor, progress=progress)
+        spec = self.info
+        codec = compression_for(spec.data_format, True)
+        if spec.compressed:
+            return
+        path = require_local(
+            self.path,
+            "compress in place (a directory swap); copy the dataset with compress=True instead,",
+        )
+        shape = self.bounding_box.in_mag(self._mag).bottomright
+        create_staging(path, spec, codec, shape)
+        plan = plan_compress(
+            path,
+            spec,
+            self._mag,
+            self._array.list_written_shards(),
+            self._layer.bounding_box,
+        )
+        run_plans([plan], executor=executor, progress=progress)
+        swap_in_staging(path)
 
     def export_as_tiff(
         self,

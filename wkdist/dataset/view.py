@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from dask.base import is_dask_collection
 
+from wkdist.dask_bridge.read import view_to_dask
+from wkdist.dask_bridge.tasks import WriteTarget
+from wkdist.dask_bridge.write import plan_write
 from wkdist.dataset._data import coerce_to_cxyz
 from wkdist.dataset.slice_buffers import (
     BufferedSliceReader,
@@ -23,6 +26,7 @@ from wkdist.dataset.slice_buffers import (
 from wkdist.errors import InvalidArgumentError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
 from wkdist.jobs import chunkwise
+from wkdist.run import run_plans
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
@@ -32,7 +36,6 @@ if TYPE_CHECKING:
     import dask.array as da
     from dask.delayed import Delayed
 
-    from wkdist.dask_bridge.write import WriteTarget
     from wkdist.geometry import Vec3IntLike
     from wkdist.location import Location
     from wkdist.storage import ArraySpec, StorageArray
@@ -389,14 +392,10 @@ class View:
         task reads only its own region, and the graph pickles, so it runs on
         ``distributed`` workers.
         """
-        from wkdist.dask_bridge import view_to_dask
-
         return view_to_dask(self, chunks)
 
     def _write_target(self, *, update_properties: bool) -> WriteTarget:
         """Where dask write tasks write; a plain view never updates the properties."""
-        from wkdist.dask_bridge.write import WriteTarget
-
         del update_properties
         return WriteTarget(self.path, self._data_format, self._mag, None, "")
 
@@ -411,13 +410,11 @@ class View:
         """Write checked data to the Mag(1) ``box``: numpy data at once, dask data
         as a write plan (run now, or returned with ``compute=False``)."""
         if is_dask_collection(data):
-            from wkdist.dask_bridge import plan_write
-
             target = self._write_target(update_properties=update_properties)
             plan = plan_write(data, target, self.info, box)
             if not compute:
-                return plan
-            plan.compute()
+                return plan.to_delayed()
+            run_plans([plan])
             return None
         self._array.write(box.in_mag(self._mag).topleft, data)
         return None

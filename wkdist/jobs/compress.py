@@ -1,4 +1,4 @@
-"""Compressing mags in place, safely.
+"""Compressing a mag in place, safely.
 
 The compressed copy is written next to the mag (``<mag>.compressing``); only
 when it is complete are the directories swapped (old → ``<mag>.uncompressed``,
@@ -6,62 +6,66 @@ copy → ``<mag>``) and the old one deleted. A crash before the swap leaves the
 original untouched; one during the swap leaves both copies on disk. Object
 storage has no directory rename, so mags there cannot be compressed in place
 (copy the dataset with ``compress=True`` instead).
+
+The steps, in order: :func:`create_staging` (the empty compressed array),
+:func:`plan_compress` (the copy into it, run by the caller),
+:func:`swap_in_staging`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from typing import TYPE_CHECKING
 
-from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
-from wkdist.dask_bridge.write import WriteTarget
-from wkdist.dataset.layout import compression_for
-from wkdist.jobs.copy import ReadRegion, target_shards_with_data
-from wkdist.location import require_local
-from wkdist.storage import ArraySpec, create_array
+from wkdist.dask_bridge.tasks import WriteTarget
+from wkdist.jobs.copy import ReadRegion, plan_mag_copy
+from wkdist.storage import create_array
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from collections.abc import Iterable
+    from pathlib import Path
 
-    from wkdist.dataset.mag_view import MagView
+    from wkdist.dask_bridge.plan import WritePlan
+    from wkdist.geometry import BoundingBox, Mag, Vec3Int
+    from wkdist.storage import ArraySpec
 
 
-def compress_mag(
-    mag_view: MagView,
-    *,
-    compress: bool | str = True,
-    executor: Executor | None = None,
-    progress: bool | None = None,
-) -> bool:
-    """Rewrite ``mag_view`` compressed; return ``False`` if it already was."""
-    from wkdist.run import run_plans
+def staging_path(path: Path) -> Path:
+    """Where the compressed copy of the mag at ``path`` is written."""
+    return path.with_name(f"{path.name}.compressing")
 
-    spec = mag_view.info
-    codec = compression_for(spec.data_format, compress)
-    if spec.compressed:
-        return False
-    path = require_local(
-        mag_view.path,
-        "compress in place (a directory swap); copy the dataset with compress=True instead,",
-    )
-    staging = path.with_name(f"{path.name}.compressing")
-    backup = path.with_name(f"{path.name}.uncompressed")
+
+def create_staging(path: Path, spec: ArraySpec, codec: str | None, shape: Vec3Int) -> Path:
+    """Create the empty array for the compressed copy (``spec`` with ``codec``)
+    of ``shape`` (mag voxels); a leftover of an interrupted attempt is removed."""
+    staging = staging_path(path)
     if staging.exists():
-        shutil.rmtree(staging)  # a previous, interrupted attempt
-    box_in_mag = mag_view.bounding_box.in_mag(mag_view.mag)
-    new_spec = ArraySpec(
-        spec.data_format, spec.dtype, spec.num_channels, spec.chunk_shape, spec.shard_shape, codec
-    )
-    create_array(staging, new_spec, box_in_mag.bottomright)
-    plan = plan_shard_jobs(
-        ReadRegion(path, spec.data_format),
-        WriteTarget(staging, spec.data_format, mag_view.mag, None, ""),
-        target_shards_with_data(mag_view, spec.shard_shape),
-        needed_shape=box_in_mag.bottomright,
-        clip_mag1=mag_view.layer.bounding_box,
-    )
-    run_plans([plan], executor=executor, progress=progress)
+        shutil.rmtree(staging)
+    create_array(staging, dataclasses.replace(spec, compression=codec), shape)
+    return staging
+
+
+def plan_compress(
+    path: Path,
+    spec: ArraySpec,
+    mag: Mag,
+    written_shards: Iterable[BoundingBox],
+    layer_box: BoundingBox,
+) -> WritePlan:
+    """Plan copying the mag at ``path`` (layout ``spec``) into its staging array.
+
+    ``written_shards`` are the mag's shard files (mag voxels), ``layer_box`` the
+    layer's box (Mag(1) voxels); the properties file is not touched.
+    """
+    staging = staging_path(path)
+    target = WriteTarget(staging, spec.data_format, mag, None, "")
+    return plan_mag_copy(ReadRegion(path, spec.data_format), written_shards, layer_box, target, spec)
+
+
+def swap_in_staging(path: Path) -> None:
+    """Replace the mag at ``path`` with its complete compressed copy."""
+    backup = path.with_name(f"{path.name}.uncompressed")
     path.rename(backup)
-    staging.rename(path)
+    staging_path(path).rename(path)
     shutil.rmtree(backup)
-    return True

@@ -24,7 +24,7 @@ import tifffile
 from dask.base import compute
 from dask.delayed import delayed
 
-from wkdist.dask_bridge.write import task_memory
+from wkdist.config import byte_setting
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Mag
 from wkdist.storage import DataFormat, open_array
@@ -73,7 +73,7 @@ def export_slices(export: TiffExport, z_start: int, z_stop: int) -> int:
     depth = z_stop - z_start
     row_bytes = box.size.x * depth * spec.num_channels * spec.dtype.itemsize
     if export.tile_size is None:
-        band = max(1, task_memory() // max(1, row_bytes))
+        band = max(1, byte_setting("write.task-memory") // max(1, row_bytes))
         images = []
         for z in range(z_start, z_stop):
             shape = (box.size.y, box.size.x) + ((spec.num_channels,) if spec.num_channels > 1 else ())
@@ -128,7 +128,7 @@ def run_tiff_export(
     if executor is not None:
         return sum(executor.map(export_slices, *zip(*[(export, *r) for r in ranges], strict=True)))
     tasks = [delayed(export_slices, pure=True)(export, *r) for r in ranges]
-    return int(sum(compute(*tasks)))  # type: ignore[no-untyped-call]
+    return int(sum(compute(*tasks)))
 
 
 def export_box(

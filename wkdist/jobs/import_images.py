@@ -22,17 +22,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
+from wkdist.dask_bridge.plan import plan_shard_jobs
 from wkdist.errors import ImageStackError
 from wkdist.geometry import BoundingBox, Vec3Int
 from wkdist.jobs.shard_grid import cells_with_data
 from wkdist.properties import update_properties
 
 if TYPE_CHECKING:
-    from wkdist.dask_bridge.shard_jobs import ShardJobPlan, ValueRange
-    from wkdist.dask_bridge.write import WriteTarget
+    from wkdist.dask_bridge.plan import WritePlan
+    from wkdist.dask_bridge.tasks import ValueRange, WriteTarget
     from wkdist.images import ImageStack
     from wkdist.properties import DatasetProperties
+    from wkdist.storage import ArraySpec
 
 SEGMENTATION = "segmentation"
 
@@ -153,23 +154,24 @@ def plan_image_import(
     target: WriteTarget,
     *,
     box_in_mag: BoundingBox,
-    shard_shape: Vec3Int,
+    spec: ArraySpec,
     clip_mag1: BoundingBox,
     orientation: Orientation,
     channels: tuple[int, int],
     dtype: np.dtype,
     category: str,
-) -> ShardJobPlan:
+) -> WritePlan:
     """Plan writing ``stack`` to ``box_in_mag`` of the (pre-created) target mag.
 
-    ``box_in_mag`` is the stack's extent (:func:`volume_size`) at its offset, in
+    ``spec`` is the target's layout; ``box_in_mag`` is the stack's extent (:func:`volume_size`) at its offset, in
     the target mag's voxels; ``clip_mag1`` the same box in Mag(1).
     """
     producer = ReadImages(stack, box_in_mag.topleft, orientation, channels, dtype.name)
     return plan_shard_jobs(
         producer,
         target,
-        cells_with_data([box_in_mag], box_in_mag, shard_shape),
+        cells_with_data([box_in_mag], box_in_mag, spec.shard_shape),
+        spec=spec,
         needed_shape=box_in_mag.bottomright,
         clip_mag1=clip_mag1,
         recorder=RecordValueRange(category),

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from wkdist.dask_bridge.shard_jobs import plan_shard_jobs
+from wkdist.dask_bridge.plan import plan_shard_jobs
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
 from wkdist.run import run_plans
@@ -207,6 +207,7 @@ def map_blocks(
         producer,
         target._write_target(update_properties=False),
         box.grid_boxes(spec.shard_shape),
+        spec=spec,
         needed_shape=box.bottomright,
         clip_mag1=box_mag1,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .element_class import dtype_from_element_class, element_class_from_dtype
 from .json_codec import (
+    AXIS_ORDER,
     PropertiesError,
     dumps_properties,
     loads_properties,
@@ -29,6 +30,7 @@ from .store import (
 from .voxel_size import LENGTH_UNITS, VoxelSize
 
 __all__ = [
+    "AXIS_ORDER",
     "CATEGORIES",
     "DATA_FORMATS",
     "LENGTH_UNITS",

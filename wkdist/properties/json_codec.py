@@ -45,7 +45,8 @@ _LAYER_KEYS = frozenset({
     "elementClass", "largestSegmentId", "mappings", "attachments", "defaultViewConfiguration",
     "coordinateTransformations", "additionalAxes",
 })  # fmt: skip
-DEFAULT_AXIS_ORDER = {"c": 0, "x": 1, "y": 2, "z": 3}
+#: The axis order of every array wkdist writes: channels first, then x, y, z.
+AXIS_ORDER = {"c": 0, "x": 1, "y": 2, "z": 3}
 SUPPORTED_VERSIONS = (1,)
 _MAG_KEYS = frozenset({"path", "cubeLength", "axisOrder", "channelIndex"})
 _BOX_KEYS = frozenset({"topLeft", "width", "height", "depth"})
@@ -224,7 +225,7 @@ def _parse_mag(r: JsonReader, raw: object, path: str, mag_key: str) -> MagProper
     mag_path = entry.get("path")
     # Files from before webknossos 3.2.3 have no axisOrder; the reference reads
     # them as the default c, x, y, z and writes that back.
-    axis_order = entry.get("axisOrder", DEFAULT_AXIS_ORDER)
+    axis_order = entry.get("axisOrder", AXIS_ORDER)
     if axis_order is not None:
         for axis, index in r.json_object(axis_order, join_path(path, "axisOrder")).items():
             r.integer(index, join_path(join_path(path, "axisOrder"), axis), 0)

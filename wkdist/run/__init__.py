@@ -5,6 +5,6 @@ through a cluster profile (:func:`wkdist.run.clusters.cluster`)."""
 from __future__ import annotations
 
 from wkdist.run.clusters import cluster
-from wkdist.run.execute import run_plans
+from wkdist.run.execute import RunObserver, run_plans
 
-__all__ = ["cluster", "run_plans"]
+__all__ = ["RunObserver", "cluster", "run_plans"]

@@ -122,7 +122,7 @@ def _keeping_sigint() -> Iterator[None]:
         signal.signal = original
 
 
-class _LostWorkersTimeout(SchedulerPlugin):  # type: ignore[misc]
+class _LostWorkersTimeout(SchedulerPlugin):
     """Arms the scheduler's no-workers timeout once the first worker has joined.
 
     Armed from the start, it would fail a job whose first worker job waits in

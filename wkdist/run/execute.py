@@ -1,59 +1,207 @@
-"""Running shard-job plans: on dask (local threads or a ``distributed`` client) or
-on a ``concurrent.futures``-style executor such as ``cluster_tools``', with
-progress, and with failures reported by shard.
+"""The one runner of write plans, on every executor.
 
-Whatever the runner, a job either writes every planned shard and merges the
-boxes into the properties file, or raises :class:`~wkdist.errors.JobIncompleteError`
-naming the task failures (shard and worker traceback) and every shard not
-confirmed written.
+:func:`run_plans` runs the same sequence wherever the write tasks execute:
+
+1. presize every target array (here, on the driver; metadata only);
+2. run every plan's write tasks, all plans at once, on dask's local
+   scheduler, a ``distributed`` client or a ``concurrent.futures``-style
+   executor such as ``cluster_tools``'; each finished task is reported to the
+   progress bar and to the observer as it completes;
+3. finalize (here, once per plan) every plan whose tasks all finished: merge
+   the boxes they wrote into the properties file;
+4. raise :class:`~wkdist.errors.JobIncompleteError` naming the task failures
+   (shard and worker traceback) and every shard not confirmed written, if any.
+
+A :class:`RunObserver` sees steps 2 and 3 on the driver; this is where a job
+journal records progress. Plans minus shards already written are made with
+:meth:`WritePlan.without <wkdist.dask_bridge.plan.WritePlan.without>`.
 """
 
 from __future__ import annotations
 
 import functools
 import sys
-from concurrent.futures import Executor, Future, as_completed, wait
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import Executor, Future, as_completed
+from typing import TYPE_CHECKING, Any, Protocol
 
-import dask
+from dask.base import compute
 from dask.callbacks import Callback
 
-from wkdist.dask_bridge.write import presize_target
+from wkdist.dask_bridge.tasks import presize_target
 from wkdist.errors import JobIncompleteError, ShardFailedError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Sequence
+    from types import TracebackType
 
-    from dask.delayed import Delayed
     from distributed import Client
 
-    from wkdist.dask_bridge.shard_jobs import BatchResult, ShardJobPlan
+    from wkdist.dask_bridge.plan import WritePlan
+    from wkdist.dask_bridge.tasks import BatchResult
     from wkdist.geometry import BoundingBox
     from wkdist.location import Location
 
 #: How many unfinished shards an error message lists (``JobIncompleteError.unfinished`` has all).
 LISTED_SHARDS = 20
 
+#: A write task, by its plan's index in ``plans`` and its batch's index in the plan.
+TaskId = tuple[int, int]
 
-def _active_client() -> Client | None:
-    from distributed import get_client
 
+class RunObserver(Protocol):
+    """Watches a run on the driver (e.g. a job journal). Called from the thread
+    that called :func:`run_plans`, in the order things happen."""
+
+    def task_finished(self, plan: WritePlan, shards: tuple[BoundingBox, ...]) -> None:
+        """A write task of ``plan`` finished: the target ``shards`` (target-mag
+        voxels, a batch of ``plan.batches``) are written completely."""
+
+    def plan_finalized(self, plan: WritePlan, written: BoundingBox) -> None:
+        """Every task of ``plan`` finished and the Mag(1) box ``written`` was merged
+        into the properties file (if the plan's target has one)."""
+
+
+class _Run:
+    """What happened so far: finished tasks and their boxes, failures; reports
+    each finished task to the progress bar and the observer."""
+
+    def __init__(
+        self,
+        plans: Sequence[WritePlan],
+        observer: RunObserver | None,
+        advance: Callable[[], None],
+    ) -> None:
+        self.plans = plans
+        self.observer = observer
+        self.advance = advance
+        self.results: dict[TaskId, BatchResult] = {}
+        self.failures: list[BaseException] = []
+
+    def finished(self, task: TaskId, result: BatchResult) -> None:
+        self.results[task] = result
+        self.advance()
+        if self.observer is not None:
+            plan = self.plans[task[0]]
+            self.observer.task_finished(plan, plan.batches[task[1]])
+
+    def failed(self, error: BaseException) -> None:
+        self.failures.append(error)
+
+    def complete(self, index: int) -> bool:
+        return all((index, b) in self.results for b in range(len(self.plans[index].batches)))
+
+    def unfinished(self) -> list[tuple[Location, BoundingBox]]:
+        return [
+            (plan.target.path, box)
+            for p, plan in enumerate(self.plans)
+            for b, batch in enumerate(plan.batches)
+            if (p, b) not in self.results
+            for box in batch
+        ]
+
+
+def _task_ids(plans: Sequence[WritePlan]) -> list[TaskId]:
+    return [(p, b) for p, plan in enumerate(plans) for b in range(len(plan.batches))]
+
+
+# ------------------------------------------------------------------ backends
+class _FinishedTasks(Callback):
+    """Reports the write tasks that dask's local scheduler completed."""
+
+    def __init__(self, keys: dict[object, TaskId], run: _Run) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.keys = keys
+        self.run = run
+
+    def _posttask(self, key: object, result: object, *_: object) -> None:
+        task = self.keys.get(key)
+        if task is not None:
+            self.run.finished(task, result)  # type: ignore[arg-type]
+
+
+def _write_delayeds(plans: Sequence[WritePlan]) -> tuple[list[TaskId], list[Any]]:
+    delayeds = [delayed for plan in plans for delayed in plan.write_delayeds()]
+    return _task_ids(plans), delayeds
+
+
+def _run_on_dask(plans: Sequence[WritePlan], run: _Run) -> None:
+    """dask's configured local scheduler (threads by default); it stops at the first failure."""
+    tasks, delayeds = _write_delayeds(plans)
+    keys = {delayed.key: task for task, delayed in zip(tasks, delayeds, strict=True)}
     try:
-        return get_client()
-    except ValueError:
-        return None
+        with _FinishedTasks(keys, run):
+            compute(*delayeds)
+    except Exception as error:  # noqa: BLE001 - reported in JobIncompleteError
+        run.failed(error)
 
 
-def _is_client(executor: object) -> bool:
-    from distributed import Client
+def _run_on_client(plans: Sequence[WritePlan], run: _Run, client: Client) -> None:
+    from distributed import as_completed as distributed_as_completed
 
-    return isinstance(executor, Client)
+    tasks, delayeds = _write_delayeds(plans)
+    futures = client.compute(delayeds)
+    ids = {future.key: task for task, future in zip(tasks, futures, strict=True)}
+    try:
+        for future in distributed_as_completed(futures):
+            if future.status == "finished":
+                run.finished(ids[future.key], future.result())
+            elif future.status == "error":
+                run.failed(future.exception())
+    finally:
+        client.cancel(futures)
 
 
-def _batch_keys(plan: ShardJobPlan) -> Iterator[tuple[tuple[str, int], tuple[BoundingBox, ...]]]:
-    """The graph key of each batch's write task, with the shards it writes."""
-    for index, batch in enumerate(plan.batches):
-        yield (plan.write_name, index), batch
+def _run_batch(plan: WritePlan, batch: tuple[BoundingBox, ...]) -> BatchResult:
+    return plan.run_batch(batch)
+
+
+def _run_on_executor(plans: Sequence[WritePlan], run: _Run, executor: Executor) -> None:
+    """Submit every plan's batches (cluster_tools: one array job per plan), then
+    collect them as they complete."""
+    futures: dict[Future[BatchResult], TaskId] = {}
+    for p, plan in enumerate(plans):
+        task = functools.partial(_run_batch, plan)
+        map_to_futures: Any = getattr(executor, "map_to_futures", None)
+        if map_to_futures is not None:
+            submitted = list(map_to_futures(task, plan.batches))
+        else:
+            submitted = [executor.submit(task, batch) for batch in plan.batches]
+        futures.update({future: (p, b) for b, future in enumerate(submitted)})
+    for future in as_completed(futures):
+        error = future.exception()
+        if error is None:
+            run.finished(futures[future], future.result())
+        else:
+            run.failed(error)
+
+
+# ------------------------------------------------------------------ reporting
+class _ProgressBar:
+    """A rich progress bar over the write tasks, on stderr; silent if not shown."""
+
+    def __init__(self, total: int, *, show: bool) -> None:
+        self.total = total
+        self.show = show and total > 0
+
+    def __enter__(self) -> Callable[[], None]:
+        if not self.show:
+            return lambda: None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.bar = Progress(console=Console(stderr=True))
+        self.bar.__enter__()
+        task = self.bar.add_task("write tasks", total=self.total)
+        return functools.partial(self.bar.advance, task)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self.show:
+            self.bar.__exit__(kind, error, trace)
 
 
 def _incomplete(
@@ -70,7 +218,7 @@ def _incomplete(
         "failure(s)). Remove what the job created (a copy's target, new mags) and run it "
         "again.\n"
         f"First failure: {cause}\nUnfinished shards:\n{listed}",
-        unfinished,
+        list[object](unfinished),
     )
 
 
@@ -86,156 +234,88 @@ def _describe(failure: BaseException) -> str:
     return f"{remote[headline:].strip()}\n(SLURM job {job})"
 
 
-class _FinishedKeys(Callback):  # type: ignore[misc]
-    """Records the keys that dask's local scheduler completed."""
+# ------------------------------------------------------------------ the runner
+def _active_client() -> Client | None:
+    from distributed import get_client
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.keys: set[object] = set()
-
-    def _posttask(self, key: object, *_: object) -> None:
-        self.keys.add(key)
-
-
-def _unfinished(plans: Sequence[ShardJobPlan], finished: set[object]) -> list[tuple[Location, BoundingBox]]:
-    return [
-        (plan.target.path, box)
-        for plan in plans
-        for key, batch in _batch_keys(plan)
-        if key not in finished
-        for box in batch
-    ]
-
-
-def _run_on_threads(plans: Sequence[ShardJobPlan], *, progress: bool) -> list[BoundingBox]:
-    delayeds = [plan.to_delayed() for plan in plans]
-    tracker = _FinishedKeys()
     try:
-        with tracker:
-            if not progress:
-                return list(dask.compute(*delayeds))
-            from dask.diagnostics import ProgressBar
-
-            with ProgressBar(out=sys.stderr):
-                return list(dask.compute(*delayeds))
-    except Exception as error:
-        raise _incomplete([error], _unfinished(plans, tracker.keys)) from error
+        return get_client()
+    except ValueError:
+        return None
 
 
-def _run_on_client(
-    plans: Sequence[ShardJobPlan], client: Client, *, progress: bool
-) -> list[BoundingBox]:
-    from dask.delayed import Delayed
-    from distributed import progress as distributed_progress
-    from distributed import wait as distributed_wait
+def _is_client(executor: object) -> bool:
+    from distributed import Client
 
-    finals = [plan.to_delayed() for plan in plans]
-    writes: list[Delayed] = [
-        Delayed(key, final.dask, layer=final.__dask_layers__()[0])
-        for plan, final in zip(plans, finals)
-        for key, _ in _batch_keys(plan)
-    ]
-    # Futures for the write tasks too (same graph, same keys), to know which finished.
-    futures = client.compute([*finals, *writes])
-    try:
-        if progress:
-            print(f"wkdist: dask dashboard at {client.dashboard_link}", file=sys.stderr)
-            distributed_progress(futures)
-        distributed_wait(futures)
-        failures = [f.exception() for f in futures[len(plans) :] if f.status == "error"]
-        finished = {f.key for f in futures[len(plans) :] if f.status == "finished"}
-        if failures or len(finished) < len(writes):
-            raise _incomplete(failures, _unfinished(plans, finished))
-        return list(client.gather(futures[: len(plans)]))
-    finally:
-        client.cancel(futures)
+    return isinstance(executor, Client)
 
 
-def _run_batch(plan: ShardJobPlan, batch: tuple[BoundingBox, ...]) -> BatchResult:
-    return plan.run_batch(batch)
-
-
-def _submit(plan: ShardJobPlan, executor: Executor) -> list[Future[BatchResult]]:
-    """Presize here and submit the plan's shard batches to ``executor``."""
-    presize_target(plan.target, plan.needed_shape)
-    run = functools.partial(_run_batch, plan)
-    map_to_futures: Any = getattr(executor, "map_to_futures", None)
-    if map_to_futures is not None:  # cluster_tools: one array job for all batches
-        return list(map_to_futures(run, plan.batches))
-    return [executor.submit(run, batch) for batch in plan.batches]
-
-
-def _wait(futures: list[Future[BatchResult]], *, progress: bool) -> None:
-    if not progress or not futures:
-        wait(futures)
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True)) as bar:
-        task = bar.add_task("shard batches", total=len(futures))
-        for _ in as_completed(futures):
-            bar.advance(task)
-
-
-def _run_on_executor(
-    plans: Sequence[ShardJobPlan], executor: Executor, *, progress: bool
-) -> list[BoundingBox]:
-    """Submit every plan's batches (they write different arrays), wait for all,
-    then finalize here each plan whose batches all succeeded."""
-    submitted = [(plan, _submit(plan, executor)) for plan in plans]
-    _wait([future for _, futures in submitted for future in futures], progress=progress)
-    failures: list[BaseException] = []
-    finished: set[object] = set()
-    boxes = []
-    for plan, futures in submitted:
-        errors = [e for f in futures if (e := f.exception()) is not None]
-        failures += errors
-        finished.update(key for (key, _), f in zip(_batch_keys(plan), futures) if f.exception() is None)
-        if not errors:
-            boxes.append(plan.finalize([f.result() for f in futures]))
-    if failures:
-        raise _incomplete(failures, _unfinished(plans, finished)) from failures[0]
-    return boxes
+def _backend(
+    executor: Executor | Client | None, *, show: bool
+) -> Callable[[Sequence[WritePlan], _Run], None]:
+    if executor is None:
+        client = _active_client()
+        if client is None:
+            return _run_on_dask
+        executor = client
+    if _is_client(executor):
+        if show:
+            print(f"wkdist: dask dashboard at {executor.dashboard_link}", file=sys.stderr)  # type: ignore[union-attr]
+        return functools.partial(_run_on_client, client=executor)  # type: ignore[arg-type]
+    return functools.partial(_run_on_executor, executor=executor)  # type: ignore[arg-type]
 
 
 def run_plans(
-    plans: Sequence[ShardJobPlan],
+    plans: Sequence[WritePlan],
     *,
     executor: Executor | Client | None = None,
     progress: bool | None = None,
+    observer: RunObserver | None = None,
 ) -> list[BoundingBox]:
     """Run ``plans`` and return the Mag(1) box each one wrote.
 
     Parameters
     ----------
     plans
-        Fused shard-job plans.
+        Write plans (:class:`~wkdist.dask_bridge.plan.WritePlan`) of different
+        target arrays; their tasks run at the same time.
     executor
         ``None`` (default): the active dask scheduler (a ``distributed.Client``
         if one exists, e.g. inside :func:`wkdist.cluster`, else dask's local
-        threads), all plans in one graph. A ``distributed.Client``: that
-        client. Any other ``concurrent.futures``-style executor (e.g. from
-        ``cluster_tools.get_executor``): each plan's shard batches are mapped
-        over it, all plans at once (one array job each with cluster_tools).
+        scheduler). A ``distributed.Client``: that client. Any other
+        ``concurrent.futures``-style executor (e.g. from
+        ``cluster_tools.get_executor``): each plan's batches are mapped over
+        it (one array job per plan with cluster_tools).
     progress
-        Show a progress bar (dask's; rich's for executors; and the dashboard
-        link with ``distributed``).
-        Default: only when stderr is a terminal.
+        Show a progress bar of the write tasks on stderr. Default: only when
+        stderr is a terminal.
+    observer
+        Told on the driver about each finished write task and each finalized plan.
 
     Raises
     ------
     JobIncompleteError
         If a task failed or its worker was lost for good: the message gives the
         first failure (shard and worker traceback) and the unfinished shards.
+        Plans whose tasks all finished are finalized before it is raised.
     """
     show = sys.stderr.isatty() if progress is None else progress
-    client = executor if _is_client(executor) else None
-    if executor is None:
-        client = _active_client()
-        if client is None:
-            return _run_on_threads(plans, progress=show)
-    if client is not None:
-        return _run_on_client(plans, client, progress=show)
-    assert executor is not None
-    return _run_on_executor(plans, executor, progress=show)  # type: ignore[arg-type]
+    backend = _backend(executor, show=show)
+    for plan in plans:
+        presize_target(plan.target, plan.needed_shape)
+    with _ProgressBar(sum(len(plan.batches) for plan in plans), show=show) as advance:
+        run = _Run(plans, observer, advance)
+        backend(plans, run)
+    written = []
+    for index, plan in enumerate(plans):
+        if not run.complete(index):
+            continue
+        box = plan.finalize([run.results[(index, b)] for b in range(len(plan.batches))])
+        written.append(box)
+        if observer is not None:
+            observer.plan_finalized(plan, box)
+    unfinished = run.unfinished()
+    if run.failures or unfinished:
+        first = run.failures[0] if run.failures else None
+        raise _incomplete(run.failures, unfinished) from first
+    return written

@@ -106,11 +106,11 @@ def _run_local(
     try:
         with tracker:
             if not progress:
-                return list(compute(*calls))  # type: ignore[no-untyped-call]
+                return list(compute(*calls))
             from dask.diagnostics.progress import ProgressBar
 
-            with ProgressBar(out=sys.stderr):  # type: ignore[no-untyped-call]
-                return list(compute(*calls))  # type: ignore[no-untyped-call]
+            with ProgressBar(out=sys.stderr):
+                return list(compute(*calls))
     except Exception as error:
         unfinished = [t.label for t, c in zip(tasks, calls, strict=True) if c.key not in tracker.keys]
         raise _incomplete([error], unfinished) from error
@@ -125,15 +125,15 @@ def _run_on_client(
     futures = client.map(functools.partial(call_chunk, func), list(tasks), pure=False)
     try:
         if progress:
-            distributed_progress(futures)  # type: ignore[no-untyped-call]
-        distributed_wait(futures)  # type: ignore[no-untyped-call]
-        failures = [f.exception() for f in futures if f.status == "error"]  # type: ignore[no-untyped-call]
+            distributed_progress(futures)
+        distributed_wait(futures)
+        failures = [f.exception() for f in futures if f.status == "error"]
         unfinished = [t.label for t, f in zip(tasks, futures, strict=True) if f.status != "finished"]
         if unfinished:
             raise _incomplete(failures, unfinished)
-        return list(client.gather(futures))  # type: ignore[no-untyped-call]
+        return list(client.gather(futures))
     finally:
-        client.cancel(futures)  # type: ignore[no-untyped-call]
+        client.cancel(futures)
 
 
 def _run_on_executor(

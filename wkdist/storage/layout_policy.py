@@ -5,12 +5,10 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
-import dask.config
-
+from wkdist.config import setting
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import Vec3Int
-from wkdist.storage import DataFormat
-from wkdist.storage.base import is_power_of_two
+from wkdist.storage.base import DataFormat, is_power_of_two
 
 if TYPE_CHECKING:
     from wkdist.geometry import BoundingBox, Vec3IntLike
@@ -42,7 +40,7 @@ def choose_chunk_and_shard_shape(
     """Resolve the chunk and shard shape (in the mag's voxels) of a new mag.
 
     Unset values follow the reference: 32³ chunks; shards of 32³ chunks for
-    Zarr v3 and WKW, one chunk for Zarr v2, and 128×128×1 chunks for Zarr v3
+    Zarr v3 and WKW, one chunk for Zarr v2, and 128x128x1 chunks for Zarr v3
     when ``layer_bounding_box`` (given for every mag but the first) is at most
     one chunk deep.
     """
@@ -92,14 +90,14 @@ def compression_for(data_format: DataFormat, compress: bool | str) -> str | None
     """The codec name for ``compress``: ``True`` picks the format's default codec.
 
     Zarr formats use zstd; WKW uses ``wkdist.wkw.compression`` from the dask
-    config (``"lz4"`` by default, ``"lz4hc"`` for 25% smaller, 30× slower writes).
+    config (``"lz4"`` by default, ``"lz4hc"`` for 25% smaller, 30x slower writes).
     A string names the codec directly.
     """
     if compress is False or compress is None:
         return None
     if compress is True:
         if data_format == DataFormat.WKW:
-            return str(dask.config.get("wkdist.wkw.compression", default="lz4"))
+            return str(setting("wkw.compression"))
         return "zstd"
     if isinstance(compress, str):
         return compress.lower()

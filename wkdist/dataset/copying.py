@@ -1,0 +1,161 @@
+"""Copies of mags and layers between datasets: the API side of the copy job.
+
+These functions create the target layers and mags through the API objects and
+hand the values (array locations, written shards, boxes, layouts) to the pure
+planner :func:`wkdist.jobs.copy.plan_mag_copy`. The callers run the plans.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from wkdist.dataset.names import validate_layer_name
+from wkdist.errors import AlreadyExistsError, InvalidArgumentError
+from wkdist.jobs.copy import ReadRegion, mag_copy_spec, plan_mag_copy
+from wkdist.location import as_location, copy_tree, is_within
+from wkdist.storage import DataFormat
+from wkdist.storage.wkw_remote import refuse_shard_jobs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from wkdist.dask_bridge.plan import WritePlan
+    from wkdist.dataset.dataset import Dataset
+    from wkdist.dataset.layer import Layer
+    from wkdist.dataset.mag_view import MagView
+    from wkdist.geometry import Vec3IntLike
+    from wkdist.location import LocationLike
+
+
+def mag_copy_plan(source: MagView, target: MagView) -> WritePlan:
+    """Plan copying ``source``'s voxels into ``target`` (same mag, pre-sized)."""
+    return plan_mag_copy(
+        ReadRegion(source.path, source.data_format),
+        source._array.list_written_shards(),
+        source.layer.bounding_box,
+        target._write_target(update_properties=True),
+        target.info,
+    )
+
+
+def check_dataset_copy(
+    source: Dataset,
+    target: LocationLike,
+    layer_names: Iterable[str],
+    *,
+    data_format: str | DataFormat | None,
+    chunk_shape: Vec3IntLike | int | None,
+    shard_shape: Vec3IntLike | int | None,
+    chunks_per_shard: Vec3IntLike | int | None,
+    compress: bool | str | None,
+) -> None:
+    """Check every argument of a dataset copy before anything is written.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If the target lies inside the source (or is it), or the layout options
+        give no valid layout for one of the copied mags (the message names it).
+    """
+    if is_within(as_location(target, argument="new_dataset_path"), source.path):
+        raise InvalidArgumentError(
+            f"the target {target} lies inside the source dataset {source.path}; "
+            "copy to a folder outside of it"
+        )
+    for name in layer_names:
+        layer = source.get_layer(name)
+        fmt = layer.data_format if data_format is None else DataFormat(data_format)
+        for mag, view in layer.mags.items():
+            try:
+                recoded = mag_copy_spec(
+                    view.info,
+                    data_format=fmt,
+                    chunk_shape=chunk_shape,
+                    shard_shape=shard_shape,
+                    chunks_per_shard=chunks_per_shard,
+                    compress=compress,
+                )
+            except InvalidArgumentError as error:
+                raise InvalidArgumentError(
+                    f"cannot copy layer {name!r} mag {mag.to_layer_name()} as "
+                    f"{fmt.value}: {error}"
+                ) from None
+            if recoded is not None:  # a shard job (an unchanged layout copies files)
+                refuse_shard_jobs(
+                    as_location(target), fmt, f"copying layer {name!r} mag {mag.to_layer_name()}"
+                )
+
+
+def add_mag_copy(
+    layer: Layer,
+    source: MagView,
+    *,
+    chunk_shape: Vec3IntLike | int | None = None,
+    shard_shape: Vec3IntLike | int | None = None,
+    chunks_per_shard: Vec3IntLike | int | None = None,
+    compress: bool | str | None = None,
+) -> WritePlan | None:
+    """Add ``source``'s mag to ``layer`` as a copy. Returns the plan that copies
+    the voxels, or ``None`` when the files were copied directly (layout unchanged)."""
+    spec = mag_copy_spec(
+        source.info,
+        data_format=layer.data_format,
+        chunk_shape=chunk_shape,
+        shard_shape=shard_shape,
+        chunks_per_shard=chunks_per_shard,
+        compress=compress,
+    )
+    mag = source.mag
+    if spec is None:
+        copy_tree(source.path, layer.path / mag.to_layer_name())
+        layer.add_mag_for_existing_files(mag)
+        return None
+    target = layer.add_mag(
+        mag, chunk_shape=spec.chunk_shape, shard_shape=spec.shard_shape, compress=spec.compression or False
+    )
+    return mag_copy_plan(source, target)
+
+
+def add_layer_copy(
+    layer: Layer,
+    target: Dataset,
+    *,
+    new_layer_name: str | None = None,
+    chunk_shape: Vec3IntLike | int | None = None,
+    shard_shape: Vec3IntLike | int | None = None,
+    chunks_per_shard: Vec3IntLike | int | None = None,
+    data_format: str | DataFormat | None = None,
+    compress: bool | str | None = None,
+    replace_existing: bool = False,
+) -> list[WritePlan]:
+    """Add a copy of ``layer`` (box, metadata, all mags) to ``target``; return the
+    plans that copy the voxels (run them with :func:`wkdist.run.run_plans`).
+
+    A layer of that name in ``target`` is an error, or with ``replace_existing``
+    is deleted first.
+    """
+    name = layer.name if new_layer_name is None else new_layer_name
+    validate_layer_name(name)
+    if name in target.layers:
+        if not replace_existing:
+            raise AlreadyExistsError(f"cannot copy {layer!r}: {target!r} has a layer {name!r}")
+        target.delete_layer(name)
+    fmt = layer.data_format if data_format is None else DataFormat(data_format)
+    props = dataclasses.replace(
+        layer._properties, name=name, data_format=fmt.value, mags=(), attachments=None
+    )
+    target._update_properties(lambda p: p.with_layer(props))
+    new_layer = target.get_layer(name)
+    plans = [
+        add_mag_copy(
+            new_layer,
+            source,
+            chunk_shape=chunk_shape,
+            shard_shape=shard_shape,
+            chunks_per_shard=chunks_per_shard,
+            compress=compress,
+        )
+        for source in layer.mags.values()
+    ]
+    return [plan for plan in plans if plan is not None]
