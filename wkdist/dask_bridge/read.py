@@ -118,7 +118,7 @@ def assemble(results: list[Any]) -> np.ndarray:
     """
     blocks = dict(_indexed_blocks(results, ()))
     if not all(isinstance(b, np.ndarray) and b.flags.f_contiguous for b in blocks.values()):
-        return dask_finalize(results)  # type: ignore[no-untyped-call,no-any-return]
+        return dask_finalize(results)  # type: ignore[no-any-return]
     if len(blocks) == 1:
         return next(iter(blocks.values()))
     last = max(blocks)
