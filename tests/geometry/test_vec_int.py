@@ -62,6 +62,7 @@ def test_vec3_int_is_a_vec_int_with_xyz_axes() -> None:
     assert isinstance(vec, wk.VecInt)
     assert vec.axes == ("x", "y", "z")
     assert vec.xyz is vec
+    assert (vec.get("y"), vec.get("t"), vec.get("t", 0)) == (2, None, 0)
     assert vec.with_replaced("z", 9) == vec.with_replaced(2, 9) == (1, 2, 9)
     assert wk.VecInt(vec) == vec
     assert wk.VecInt(vec).axes == ("x", "y", "z")

@@ -176,6 +176,10 @@ class Vec3Int(tuple[int, int, int]):
         """The vector itself (for code written for n-d vectors)."""
         return self
 
+    def get(self, axis: str, default: int | None = None) -> int | None:
+        """The component of ``axis`` (``"x"``, ``"y"``, ``"z"``), else ``default``."""
+        return self[_AXES.index(axis)] if axis in _AXES else default
+
     def with_replaced(self, axis: str | int, new_element: int) -> Vec3Int:
         """A copy with the component ``axis`` (``"x"``/``0``, ``"y"``/``1``, ``"z"``/``2``) replaced."""
         position = _AXES.index(axis) if isinstance(axis, str) else axis
