@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import sys
 import tempfile
@@ -13,18 +14,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from distributed import Client
 
 from wkdist.errors import (
     JobIncompleteError,
     LocationError,
+    UnfinishedJobError,
     UnfinishedJobWarning,
     UnsupportedLocationError,
 )
 from wkdist.geometry import BoundingBox
 from wkdist.location import Location, RemotePath, as_location, require_local
 from wkdist.run.clusters import DEFAULT_PROFILE, cluster
+from wkdist.run.journaled import Job, finished_job, journaled, pending_job
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -200,10 +202,12 @@ def _parser() -> argparse.ArgumentParser:
         "hold equal voxels",
         description="verify TARGET re-reads every shard file written by a journaled job and "
         "checks it against the journal's checksum; verify A B compares the voxels of two "
-        "datasets. Exit code 0: intact / equal, 1: damage / differences, 2: usage or input error.",
+        "datasets shard by shard in parallel on --cluster (each task holds two shards' voxels). "
+        "Exit code 0: intact / equal, 1: damage / differences, 2: usage or input error.",
     )
     verify.add_argument("first", type=_location)
     verify.add_argument("second", type=_location, nargs="?")
+    _cluster_options(verify)  # for comparing two datasets (shard by shard, in parallel)
 
     status = commands.add_parser(
         "status", help="the jobs recorded in a dataset's journal: progress, failures, how to resume"
@@ -211,6 +215,16 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("dataset", type=_local_location)
     status.add_argument("--watch", type=float, nargs="?", const=5.0, metavar="SECONDS",
                         help="refresh every SECONDS (default 5) until every job is finished")
+
+    resume = commands.add_parser(
+        "resume",
+        help="continue the unfinished job in a dataset (with the options it was started with)",
+    )
+    resume.add_argument("dataset", type=Path)
+    resume.add_argument("--verify", action="store_true",
+                        help="re-read every shard the job recorded and rewrite the damaged ones "
+                        "(also for a finished job); default: trust unchanged size and time")
+    _cluster_options(resume)
 
     discard = commands.add_parser(
         "discard", help="delete what an unfinished job wrote (its new files and its journal)"
@@ -292,16 +306,21 @@ def _verify(args: argparse.Namespace) -> None:
         _verify_files(require_local(args.first, "verify against a job journal"))
         return
     first, second = Dataset.open(args.first), Dataset.open(args.second)
-    problems = []
+    problems = [f"layer {name} is missing in {first.path}" for name in second.layers
+                if name not in first.layers]
     for name, layer in first.layers.items():
         if name not in second.layers:
             problems.append(f"layer {name} is missing in {second.path}")
             continue
         other = second.get_layer(name)
+        if layer.bounding_box != other.bounding_box:
+            problems.append(f"layer {name} has the box {layer.bounding_box} in {first.path} but "
+                            f"{other.bounding_box} in {second.path}")
+            continue
         for mag, view in layer.mags.items():
             if mag not in other.mags:
                 problems.append(f"{name} mag {mag.to_layer_name()} is missing in {second.path}")
-            elif not np.array_equal(view.to_dask().compute(), other.get_mag(mag).to_dask().compute()):
+            elif not view.content_is_equal(other.get_mag(mag), executor=args.executor):
                 problems.append(f"{name} mag {mag.to_layer_name()} differs")
     if problems:
         raise _Differences("; ".join(problems))
@@ -356,7 +375,9 @@ def _discard(args: argparse.Namespace) -> None:
         raise FileNotFoundError(f"no unfinished job in {args.dataset}; nothing to discard")
     if len(unfinished) > 1:
         names = ", ".join(j.name for j in unfinished)
-        raise ValueError(f"{args.dataset} has several unfinished jobs ({names}); pick one with --job")
+        raise ValueError(
+            f"{args.dataset} has several unfinished jobs ({names}); pick one with --job"
+        )
     journal = unfinished[0]
     created = ", ".join(journal.header.created) or "no files"
     journal.discard()
@@ -367,7 +388,9 @@ def _check_copy(args: argparse.Namespace) -> None:
     from wkdist.dataset import Dataset
     from wkdist.dataset.copying import check_dataset_copy
 
-    source = Dataset.open(args.source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnfinishedJobWarning)
+        source = Dataset.open(args.source)
     check_dataset_copy(
         source,
         args.target,
@@ -383,7 +406,9 @@ def _check_copy(args: argparse.Namespace) -> None:
 def _check_layers(args: argparse.Namespace) -> None:
     from wkdist.dataset import Dataset
 
-    _selected_layers(Dataset.open(args.dataset), args.layers)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnfinishedJobWarning)
+        _selected_layers(Dataset.open(args.dataset), args.layers)
 
 
 def _copy(args: argparse.Namespace) -> None:
@@ -523,6 +548,81 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
 }
 
 
+PROPERTIES = "datasource-properties.json"
+
+#: The options of each job command that its journal records (they make its identity).
+_JOB_OPTIONS: dict[str, tuple[str, ...]] = {
+    "copy": ("data_format", "chunk_shape", "shard_shape", "compress", "layers"),
+    "compress": ("layers",),
+    "downsample": ("from_mag", "coarsest_mag", "interpolation_mode", "sampling_mode", "layers"),
+    "upsample": ("from_mag", "finest_mag", "sampling_mode", "layers"),
+}
+
+
+def _option_argv(name: str, value: object) -> list[str]:
+    flag = f"--{name.replace('_', '-')}"
+    if name == "compress":
+        return ["--compress" if value else "--no-compress"]
+    if name == "layers":
+        return [part for layer in value for part in ("--layer", str(layer))]  # type: ignore[attr-defined]
+    if isinstance(value, tuple):
+        return [flag, ",".join(map(str, value))]
+    return [flag, str(value)]
+
+
+def _job(args: argparse.Namespace) -> Job | None:
+    """The journaled job that a command runs (``None`` for commands that write no data)."""
+    kind = "copy" if args.command == "convert" else args.command
+    if kind not in _JOB_OPTIONS:
+        return None
+    options = {name: getattr(args, name) for name in _JOB_OPTIONS[kind]}
+    options = {name: value for name, value in options.items() if value is not None}
+    given = [args.source, args.target] if kind == "copy" else [args.dataset]
+    if not all(isinstance(path, Path) for path in given):
+        return None  # no journal in object storage yet
+    paths = [path.absolute() for path in given]
+    argv = [args.command, *map(str, paths)]
+    for name, value in options.items():
+        argv += _option_argv(name, value)
+    return Job(
+        kind,
+        paths[-1],
+        {name: list(v) if isinstance(v, tuple) else v for name, v in options.items()},
+        source=paths[0] if kind == "copy" else None,
+        argv=tuple(argv),
+        creates_target=kind == "copy" and not paths[-1].exists(),
+    )
+
+
+def _resume_argv(args: argparse.Namespace) -> list[str]:
+    """The arguments that continue the job recorded in ``args.dataset``."""
+    from wkdist.journal import journals
+
+    if args.verify:
+        from wkdist.journal import verify_files
+
+        found = journals(args.dataset)
+        _, bad = verify_files(args.dataset)
+        names = {b.journal for b in bad if b.problem != "not in the journal"}
+        for journal in found:
+            if journal.name in names:
+                journal.forget_damaged()
+    unfinished = [j for j in journals(args.dataset) if not j.finalized]
+    if not unfinished:
+        raise FileNotFoundError(f"no unfinished job in {args.dataset}: nothing to resume")
+    header = unfinished[0].header
+    if header.argv is None:
+        raise ValueError(
+            f"the job {unfinished[0].name} was started from Python; run the same call again"
+        )
+    argv = [*header.argv, "--cluster", args.cluster]
+    if args.jobs:
+        argv += ["--jobs", str(args.jobs)]
+    print(f"wkdist: resuming job {unfinished[0].name}: {shlex.join(['wkdist', *argv])}",
+          file=sys.stderr)
+    return argv
+
+
 #: Checks of a command's arguments and input that run before any cluster starts.
 _CHECKS: dict[str, Callable[[argparse.Namespace], None]] = {
     "import": _check_import,
@@ -539,12 +639,21 @@ _CHECKS: dict[str, Callable[[argparse.Namespace], None]] = {
 def _runner(args: argparse.Namespace) -> Iterator[Executor | None]:
     """The cluster of ``--cluster`` for the command; ``None`` for commands without one
     and for dask clusters (their client is the default scheduler)."""
-    if not hasattr(args, "cluster"):
+    if not hasattr(args, "cluster") or (args.command == "verify" and args.second is None):
         yield None
         return
     config = {"wkdist.cluster.local.n-workers": args.jobs} if args.jobs else {}
     with cluster(args.cluster, config) as runner:
         yield None if isinstance(runner, Client) else runner
+
+
+@contextmanager
+def _journaled(job: Job | None) -> Iterator[None]:
+    if job is None:
+        yield
+        return
+    with journaled(job):
+        yield
 
 
 class _Terminated(BaseException):
@@ -558,20 +667,42 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the ``wkdist`` command line; returns the exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "resume":
+        try:
+            return main(_resume_argv(args))
+        except (ValueError, FileNotFoundError) as error:
+            print(f"wkdist: error: {error}", file=sys.stderr)
+            return 2
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         if args.command in _CHECKS:
             _CHECKS[args.command](args)
-        with _runner(args) as executor:
+        job = _job(args)
+        if job is not None and isinstance(job.target, Path):
+            # Another unfinished job, or a copy over a dataset: stop before writing anything.
+            pending = pending_job(job.target, job)
+            done = finished_job(job.target, job)
+            if done is not None:  # e.g. killed after its finalization: nothing left to do
+                print(f"wkdist: job {done.name} ({job.kind}) already finished in {job.target}; "
+                      "nothing to do")
+                return 0
+            if job.kind == "copy" and pending is None and (job.target / PROPERTIES).is_file():
+                raise FileExistsError(f"a dataset exists at {job.target}; copy to a new folder")
+        with _runner(args) as executor, _journaled(job):
             args.executor = executor
-            _COMMANDS[args.command](args)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UnfinishedJobWarning)  # this job's own journal
+                _COMMANDS[args.command](args)
     except _Differences as error:
         print(f"wkdist: {error}", file=sys.stderr)
         return 1
     except JobIncompleteError as error:
         print(f"wkdist: error: {error}", file=sys.stderr)  # the shards and tracebacks, in full
         return 1
+    except UnfinishedJobError as error:
+        print(f"wkdist: error: {error}", file=sys.stderr)  # both ways out
+        return 2
     except (ValueError, OSError, RuntimeError, IndexError, NotImplementedError) as error:
         print(f"wkdist: error: {error}".splitlines()[0], file=sys.stderr)
         return 2

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
     from wkdist.geometry import Mag
+    from wkdist.journal import TaskJournal
     from wkdist.location import Location
     from wkdist.storage import ArraySpec, DataFormat
 
@@ -45,6 +46,7 @@ class WriteTarget:
     mag: Mag
     dataset_path: Location | None  # None: do not touch the properties (writes through a View)
     layer_name: str
+    journal: TaskJournal | None = None  # records each task's shards once they are durable
 
 
 class ShardProducer(Protocol):
@@ -141,8 +143,11 @@ def write_block(
     """Write one block (whole target shards, in the mag's voxels) and return the
     Mag(1) box it covered, clipped to the requested box. Idempotent."""
     box = BoundingBox(topleft, Vec3Int(block.shape[1:]))
+    array = open_array(target.path, target.data_format)
     with reporting_shard(target, box):
-        open_array(target.path, target.data_format).write(topleft, block)
+        array.write(topleft, block)
+        if target.journal is not None:
+            target.journal.record(array, [box])
     written = box.from_mag_to_mag1(target.mag)
     return BatchResult(written.intersected_with(clip_mag1, dont_assert=True))
 
@@ -171,6 +176,9 @@ def run_shard_batch(
                 array.write(piece.topleft, data)
         covered = box.from_mag_to_mag1(target.mag).intersected_with(clip_mag1, dont_assert=True)
         written = written.extended_by(covered)
+    if target.journal is not None:
+        with reporting_shard(target, boxes[0]):
+            target.journal.record(array, boxes)
     return BatchResult(written, combined_range(ranges))
 
 

@@ -8,6 +8,8 @@ planner :func:`wkdist.jobs.copy.plan_mag_copy`. The callers run the plans.
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wkdist.dataset.names import validate_layer_name
@@ -95,9 +97,16 @@ def add_mag_copy(
     shard_shape: Vec3IntLike | int | None = None,
     chunks_per_shard: Vec3IntLike | int | None = None,
     compress: bool | str | None = None,
+    resume: bool = False,
 ) -> WritePlan | None:
     """Add ``source``'s mag to ``layer`` as a copy. Returns the plan that copies
-    the voxels, or ``None`` when the files were copied directly (layout unchanged)."""
+    the voxels, or ``None`` when the files were copied directly (layout unchanged).
+
+    With ``resume`` (continuing an interrupted copy), a mag that exists already
+    is planned again, and a mag folder that never made it into the properties
+    is deleted first.
+    """
+    mag = source.mag
     spec = mag_copy_spec(
         source.info,
         data_format=layer.data_format,
@@ -106,13 +115,20 @@ def add_mag_copy(
         chunks_per_shard=chunks_per_shard,
         compress=compress,
     )
-    mag = source.mag
+    if resume and mag in layer.mags:  # complete if copied as files (they are added last)
+        return None if spec is None else mag_copy_plan(source, layer.get_mag(mag))
+    leftover = layer.path / mag.to_layer_name()
+    if resume and isinstance(leftover, Path) and leftover.exists():  # resumed jobs are local
+        shutil.rmtree(leftover)
     if spec is None:
         copy_tree(source.path, layer.path / mag.to_layer_name())
         layer.add_mag_for_existing_files(mag)
         return None
     target = layer.add_mag(
-        mag, chunk_shape=spec.chunk_shape, shard_shape=spec.shard_shape, compress=spec.compression or False
+        mag,
+        chunk_shape=spec.chunk_shape,
+        shard_shape=spec.shard_shape,
+        compress=spec.compression or False,
     )
     return mag_copy_plan(source, target)
 
@@ -128,24 +144,27 @@ def add_layer_copy(
     data_format: str | DataFormat | None = None,
     compress: bool | str | None = None,
     replace_existing: bool = False,
+    resume: bool = False,
 ) -> list[WritePlan]:
     """Add a copy of ``layer`` (box, metadata, all mags) to ``target``; return the
     plans that copy the voxels (run them with :func:`wkdist.run.run_plans`).
 
     A layer of that name in ``target`` is an error, or with ``replace_existing``
-    is deleted first.
+    is deleted first; with ``resume`` (continuing an interrupted copy) it is the
+    copy's own and is continued.
     """
     name = layer.name if new_layer_name is None else new_layer_name
     validate_layer_name(name)
-    if name in target.layers:
-        if not replace_existing:
-            raise AlreadyExistsError(f"cannot copy {layer!r}: {target!r} has a layer {name!r}")
-        target.delete_layer(name)
-    fmt = layer.data_format if data_format is None else DataFormat(data_format)
-    props = dataclasses.replace(
-        layer._properties, name=name, data_format=fmt.value, mags=(), attachments=None
-    )
-    target._update_properties(lambda p: p.with_layer(props))
+    if not (resume and name in target.layers):
+        if name in target.layers:
+            if not replace_existing:
+                raise AlreadyExistsError(f"cannot copy {layer!r}: {target!r} has a layer {name!r}")
+            target.delete_layer(name)
+        fmt = layer.data_format if data_format is None else DataFormat(data_format)
+        props = dataclasses.replace(
+            layer._properties, name=name, data_format=fmt.value, mags=(), attachments=None
+        )
+        target._update_properties(lambda p: p.with_layer(props))
     new_layer = target.get_layer(name)
     plans = [
         add_mag_copy(
@@ -155,6 +174,7 @@ def add_layer_copy(
             shard_shape=shard_shape,
             chunks_per_shard=chunks_per_shard,
             compress=compress,
+            resume=resume,
         )
         for source in layer.mags.values()
     ]

@@ -35,7 +35,7 @@ from wkdist.errors import (
     UnfinishedJobWarning,
 )
 from wkdist.geometry import BoundingBox, NDBoundingBox
-from wkdist.journal import unfinished_jobs
+from wkdist.journal import JOURNAL_DIR, unfinished_jobs
 from wkdist.location import (
     Location,
     LocationLike,
@@ -57,6 +57,7 @@ from wkdist.properties import (
 )
 from wkdist.properties.view_configuration import DatasetViewConfiguration, view_configuration_json
 from wkdist.run import run_plans
+from wkdist.run.journaled import Job, active_journal, journaled, pending_job, run_journaled
 from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ class Dataset:
         require_writable(path, "create a dataset")
         if path.exists() and not path.is_dir():
             raise NotADirectoryError(f"cannot create a dataset at {path}: it is a file")
-        if path.is_dir() and any(path.iterdir()):
+        if path.is_dir() and any(p.name != JOURNAL_DIR for p in path.iterdir()):
             raise DatasetExistsError(
                 f"cannot create a dataset at {path}: the directory is not empty"
             )
@@ -204,7 +205,10 @@ class Dataset:
         self._properties  # noqa: B018 - load now, so a broken file fails here
         self._mark_saved()
         # Job journals are kept in local datasets only (not yet in object storage).
+        active = active_journal()
         for journal in unfinished_jobs(path) if isinstance(path, Path) else ():
+            if active is not None and journal.dir == active.dir:
+                continue  # the job that runs now
             warnings.warn(
                 f"{path} holds the unfinished job {journal.name} ({journal.header.kind}); "
                 f"its data is incomplete. See: wkdist status {path}",
@@ -773,38 +777,69 @@ class Dataset:
             chunks_per_shard=chunks_per_shard,
             compress=compress,
         )
-        target = Dataset(new_dataset_path, voxel_size_with_unit=new_size, exist_ok=replace)
-        plans = [
-            plan
-            for layer in self.layers.values()
-            if layer.name not in ignored
-            for plan in add_layer_copy(
-                layer,
-                target,
-                chunk_shape=chunk_shape,
-                shard_shape=shard_shape,
-                chunks_per_shard=chunks_per_shard,
-                data_format=data_format,
-                compress=compress,
-                replace_existing=replace,
+        target_path = as_location(new_dataset_path)
+        job = Job(
+            "copy",
+            target_path,
+            {
+                "voxel_size": [*new_size.factor, str(new_size.unit)],
+                "chunk_shape": chunk_shape,
+                "shard_shape": shard_shape,
+                "chunks_per_shard": chunks_per_shard,
+                "data_format": data_format,
+                "compress": compress,
+                "layers_to_ignore": sorted(ignored),
+                "exist_ok": replace,
+            },
+            source=self.path,
+            creates_target=not target_path.exists(),
+        )
+        inside = active_journal() is not None  # a command's job, checked by the command
+        if (
+            isinstance(target_path, Path)
+            and (target_path / PROPERTIES_FILE_NAME).is_file()
+            and not (replace or inside)
+            and pending_job(target_path, job) is None
+        ):
+            raise DatasetExistsError(  # before the journal is written into it
+                f"a dataset exists at {target_path}; pass exist_ok=True to copy into it"
             )
-        ]
-        run_plans(plans, executor=executor, progress=progress)
-        target._note_own_change()
-        for layer in self.layers.values():
-            if layer.name not in ignored and layer._properties.attachments:
-                copy_attachments(layer, target.get_layer(layer.name))
-        if self.default_view_configuration is not None:
-            target.default_view_configuration = self.default_view_configuration
+        with journaled(job) as journal:
+            resume = journal is not None and journal.continued
+            target = Dataset(target_path, voxel_size_with_unit=new_size, exist_ok=replace or resume)
+            plans = [
+                plan
+                for layer in self.layers.values()
+                if layer.name not in ignored
+                for plan in add_layer_copy(
+                    layer,
+                    target,
+                    chunk_shape=chunk_shape,
+                    shard_shape=shard_shape,
+                    chunks_per_shard=chunks_per_shard,
+                    data_format=data_format,
+                    compress=compress,
+                    replace_existing=replace and not resume,
+                    resume=resume,
+                )
+            ]
+            run_journaled(plans, executor=executor, progress=progress)
+            target._note_own_change()
+            for layer in self.layers.values():
+                if layer.name not in ignored and layer._properties.attachments:
+                    copy_attachments(layer, target.get_layer(layer.name))
+            if self.default_view_configuration is not None:
+                target.default_view_configuration = self.default_view_configuration
         return target
 
     def compress(
         self, *, executor: Executor | None = None, progress: bool | None = None
     ) -> None:
         """Compress every mag of every layer in place (see :meth:`MagView.compress`)."""
-        for layer in self.layers.values():
-            if not layer.read_only:
-                layer.compress(executor=executor, progress=progress)
+        with journaled(Job("compress", self.path)):
+            for layer in self.layers.values():
+                if not layer.read_only:
+                    layer.compress(executor=executor, progress=progress)
 
     def add_layer_as_copy(
         self,

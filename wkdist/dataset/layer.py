@@ -28,6 +28,7 @@ from wkdist.location import Location, RemotePath, as_location, require_local
 from wkdist.properties import AXIS_ORDER, MagProperties, dtype_from_element_class
 from wkdist.properties.view_configuration import LayerViewConfiguration, view_configuration_json
 from wkdist.run import run_plans
+from wkdist.run.journaled import Job, journaled
 from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
 from wkdist.storage.layout_policy import choose_chunk_and_shard_shape, compression_for
 
@@ -445,9 +446,10 @@ class Layer:
         """Compress every mag of the layer in place (see :meth:`MagView.compress`);
         mags that reference another dataset's files are left alone."""
         self._ensure_writable()
-        for mag_view in self.mags.values():
-            if not mag_view.is_foreign:
-                mag_view.compress(executor=executor, progress=progress)
+        with journaled(Job("compress", self.dataset.path, {"layer": self.name})):
+            for mag_view in self.mags.values():
+                if not mag_view.is_foreign:
+                    mag_view.compress(executor=executor, progress=progress)
 
     def downsample(
         self,

@@ -10,10 +10,16 @@ from dask.base import is_dask_collection
 from wkdist.dask_bridge.tasks import WriteTarget, presize_target
 from wkdist.dataset.view import View
 from wkdist.errors import InvalidArgumentError
-from wkdist.jobs.compress import create_staging, plan_compress, swap_in_staging
+from wkdist.jobs.compress import (
+    create_staging,
+    finish_swap,
+    plan_compress,
+    staging_usable,
+    swap_in_staging,
+)
 from wkdist.jobs.export_tiff import export_box, run_tiff_export
 from wkdist.location import require_local
-from wkdist.run import run_plans
+from wkdist.run.journaled import Job, journaled, run_journaled
 from wkdist.storage.layout_policy import compression_for
 
 if TYPE_CHECKING:
@@ -188,25 +194,31 @@ class MagView(View):
         """Compress this mag in place (zstd for Zarr, LZ4 for WKW). The uncompressed
         files stay until the compressed copy is complete. No-op if already compressed."""
         self._ensure_writable()
-        spec = self.info
-        codec = compression_for(spec.data_format, True)
-        if spec.compressed:
-            return
         path = require_local(
             self.path,
             "compress in place (a directory swap); copy the dataset with compress=True instead,",
         )
-        shape = self.bounding_box.in_mag(self._mag).bottomright
-        create_staging(path, spec, codec, shape)
-        plan = plan_compress(
-            path,
-            spec,
-            self._mag,
-            self._array.list_written_shards(),
-            self._layer.bounding_box,
-        )
-        run_plans([plan], executor=executor, progress=progress)
-        swap_in_staging(path)
+        job = Job("compress", self._layer.dataset.path,
+                  {"layer": self._layer.name, "mag": self._mag.to_layer_name()})
+        with journaled(job) as journal:
+            finish_swap(path)  # an earlier run was killed while swapping
+            spec = self.info
+            if spec.compressed:
+                return
+            continued = journal is not None and journal.continued
+            if not (continued and staging_usable(path, spec.data_format)):
+                shape = self.bounding_box.in_mag(self._mag).bottomright
+                create_staging(path, spec, compression_for(spec.data_format, True), shape)
+            plan = plan_compress(
+                path,
+                spec,
+                self._mag,
+                self._array.list_written_shards(),
+                self._layer.bounding_box,
+            )
+            run_journaled([plan], executor=executor, progress=progress,
+                          final_paths=[path], created=[True])
+            swap_in_staging(path)
 
     def export_as_tiff(
         self,

@@ -8,7 +8,10 @@ mag: each mag is computed from the one before).
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wkdist.errors import InvalidArgumentError
@@ -20,7 +23,8 @@ from wkdist.jobs.downsampling.ladder import (
     sampling_ladder,
     upsampling_ladder,
 )
-from wkdist.run import run_plans
+from wkdist.run.journaled import Job, journaled, run_journaled
+from wkdist.storage.base import METADATA_FILE_NAMES as ARRAY_METADATA
 from wkdist.storage.wkw_remote import refuse_shard_jobs
 
 if TYPE_CHECKING:
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer import Layer
     from wkdist.dataset.mag_view import MagView
     from wkdist.geometry import MagLike, Vec3IntLike
+    from wkdist.journal import Journal
 
 
 def downsample_plan(source: MagView, target: MagView, interpolation_mode: str) -> WritePlan:
@@ -93,18 +98,50 @@ def _run_chain(
     layout: NewMagLayout,
     plan: Callable[[MagView, MagView], WritePlan],
     *,
+    job: tuple[str, dict[str, object]],
     only_setup_mags: bool,
     executor: Executor | None,
     progress: bool | None,
 ) -> None:
     """For each ``(from, to)`` step create mag ``to``, then (unless ``only_setup_mags``)
     compute it from ``from`` (``source`` itself, or a mag made before); each mag
-    is a barrier for the next."""
-    for base, mag in steps:
-        target = layout.get_or_add(layer, mag)
-        if not only_setup_mags:
-            base_view = source if base == source.mag else layer.get_mag(base)
-            run_plans([plan(base_view, target)], executor=executor, progress=progress)
+    is a barrier for the next. The chain is one journaled job (``job``: its kind
+    and the options of ``plan``): run again, it continues where it stopped."""
+    kind, options = job
+    with journaled(Job(kind, layer.dataset.path, {
+        **options,
+        "layer": layer.name,
+        "source": str(source.path),
+        "steps": [[base.to_layer_name(), mag.to_layer_name()] for base, mag in steps],
+        "layout": dataclasses.asdict(layout),
+        "only_setup_mags": only_setup_mags,
+    })) as journal:
+        for base, mag in steps:
+            target, created = _target_mag(layer, mag, layout, journal)
+            if not only_setup_mags:
+                base_view = source if base == source.mag else layer.get_mag(base)
+                run_journaled([plan(base_view, target)], executor=executor, progress=progress,
+                              created=[created])
+
+
+def _target_mag(
+    layer: Layer, mag: Mag, layout: NewMagLayout, journal: Journal | None
+) -> tuple[MagView, bool]:
+    """The mag to compute, and whether this job creates it. A continued job first
+    removes a mag folder of its own that never made it into the properties (it
+    holds no shard: it was killed while being created)."""
+    folder = layer.path / mag.to_layer_name()
+    if (
+        journal is not None
+        and journal.continued
+        and mag not in layer.mags
+        and isinstance(folder, Path)
+        and folder.is_dir()
+        and not any(p.is_file() for p in folder.rglob("*") if p.name not in ARRAY_METADATA)
+    ):
+        shutil.rmtree(folder)
+    created = mag not in layer.mags
+    return layout.get_or_add(layer, mag), created
 
 
 def downsample_layer(
@@ -200,6 +237,7 @@ def downsample_mag_chain(
         steps,
         layout,
         lambda base, target: downsample_plan(base, target, interpolation_mode),
+        job=("downsample", {"interpolation_mode": interpolation_mode}),
         only_setup_mags=only_setup_mags,
         executor=executor,
         progress=progress,
@@ -237,6 +275,7 @@ def upsample_layer(
         list(zip(bases, ladder, strict=True)),
         layout or NewMagLayout(),
         upsample_plan,
+        job=("upsample", {}),
         only_setup_mags=False,
         executor=executor,
         progress=progress,

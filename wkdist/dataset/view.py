@@ -8,6 +8,7 @@ data exchanged is always ``(C, X, Y, Z)`` in the view's own mag.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from wkdist.errors import InvalidArgumentError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
 from wkdist.jobs import chunkwise
 from wkdist.run import run_plans
+from wkdist.run.journaled import Job, journaled, run_journaled
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
@@ -414,7 +416,16 @@ class View:
             plan = plan_write(data, target, self.info, box)
             if not compute:
                 return plan.to_delayed()
-            run_plans([plan])
+            dataset, path = target.dataset_path, target.path
+            if not (isinstance(dataset, Path) and isinstance(path, Path)):
+                run_plans([plan])  # a plain view, or object storage: no journal
+                return None
+            array = path.absolute().relative_to(dataset.absolute()).as_posix()
+            job = Job("write", dataset, {
+                "array": array, "box": box.to_config_dict(), "data": str(getattr(data, "name", "")),
+            })
+            with journaled(job):
+                run_journaled([plan])
             return None
         self._array.write(box.in_mag(self._mag).topleft, data)
         return None

@@ -3,9 +3,10 @@
 The compressed copy is written next to the mag (``<mag>.compressing``); only
 when it is complete are the directories swapped (old → ``<mag>.uncompressed``,
 copy → ``<mag>``) and the old one deleted. A crash before the swap leaves the
-original untouched; one during the swap leaves both copies on disk. Object
-storage has no directory rename, so mags there cannot be compressed in place
-(copy the dataset with ``compress=True`` instead).
+original untouched; one during the swap leaves both copies on disk, and
+:func:`finish_swap` completes it. Object storage has no directory rename, so
+mags there cannot be compressed in place (copy the dataset with
+``compress=True`` instead).
 
 The steps, in order: :func:`create_staging` (the empty compressed array),
 :func:`plan_compress` (the copy into it, run by the caller),
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from wkdist.dask_bridge.tasks import WriteTarget
 from wkdist.jobs.copy import ReadRegion, plan_mag_copy
-from wkdist.storage import create_array
+from wkdist.storage import create_array, open_array
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     from wkdist.dask_bridge.plan import WritePlan
     from wkdist.geometry import BoundingBox, Mag, Vec3Int
-    from wkdist.storage import ArraySpec
+    from wkdist.storage import ArraySpec, DataFormat
 
 
 def staging_path(path: Path) -> Path:
@@ -63,9 +64,33 @@ def plan_compress(
     return plan_mag_copy(ReadRegion(path, spec.data_format), written_shards, layer_box, target, spec)
 
 
+def _backup_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.uncompressed")
+
+
 def swap_in_staging(path: Path) -> None:
     """Replace the mag at ``path`` with its complete compressed copy."""
-    backup = path.with_name(f"{path.name}.uncompressed")
+    backup = _backup_path(path)
     path.rename(backup)
-    staging_path(path).rename(path)
+    finish_swap(path)
+
+
+def finish_swap(path: Path) -> None:
+    """Complete a swap that was interrupted (no-op if none was): the compressed
+    copy moves in if it has not yet, then the old files are deleted."""
+    backup = _backup_path(path)
+    if not backup.exists():
+        return
+    if not path.exists():
+        staging_path(path).rename(path)
     shutil.rmtree(backup)
+
+
+def staging_usable(path: Path, data_format: DataFormat) -> bool:
+    """Whether the staging array of the mag at ``path`` exists with its metadata
+    (an interrupted job continues writing into it)."""
+    try:
+        open_array(staging_path(path), data_format)
+    except FileNotFoundError:
+        return False
+    return True

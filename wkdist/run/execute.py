@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 #: How many unfinished shards an error message lists (``JobIncompleteError.unfinished`` has all).
 LISTED_SHARDS = 20
 
+#: Dashboard links this process printed already.
+_ANNOUNCED: set[str] = set()
+
 #: A write task, by its plan's index in ``plans`` and its batch's index in the plan.
 TaskId = tuple[int, int]
 
@@ -215,8 +218,7 @@ def _incomplete(
     cause = _describe(distinct[0]) if distinct else "tasks did not finish"
     return JobIncompleteError(
         f"{len(unfinished)} shard(s) were not confirmed written ({len(distinct)} distinct "
-        "failure(s)). Remove what the job created (a copy's target, new mags) and run it "
-        "again.\n"
+        "failure(s)). Running the job again writes them (its tasks are idempotent).\n"
         f"First failure: {cause}\nUnfinished shards:\n{listed}",
         list[object](unfinished),
     )
@@ -260,7 +262,10 @@ def _backend(
         executor = client
     if _is_client(executor):
         if show:
-            print(f"wkdist: dask dashboard at {executor.dashboard_link}", file=sys.stderr)  # type: ignore[union-attr]
+            link = executor.dashboard_link  # type: ignore[union-attr]
+            if link not in _ANNOUNCED:  # once per command, not once per stage
+                _ANNOUNCED.add(link)
+                print(f"wkdist: dask dashboard at {link}", file=sys.stderr)
         return functools.partial(_run_on_client, client=executor)  # type: ignore[arg-type]
     return functools.partial(_run_on_executor, executor=executor)  # type: ignore[arg-type]
 
