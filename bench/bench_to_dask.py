@@ -198,7 +198,7 @@ def _halo(task: dict, out: Path) -> dict:
         Client(cluster) as client,
         dask.config.set({"wkdist.write.task-memory": "64MiB"}),
     ):
-        client.run(lambda: __import__("scipy.ndimage") and __import__("wkdist.jobs.map_blocks"))
+        client.run(lambda: __import__("scipy.ndimage") and __import__("wkdist.dataset.map_blocks"))
         base = client.run(_worker_hwm)
         started = time.perf_counter()
         wd.map_blocks(smooth, view, target, halo=8)

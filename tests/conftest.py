@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 FORMATS = ("wkw", "zarr", "zarr3")
+
+# Property tests check results, not speed: on a loaded 2-core machine a trivial
+# example can take 700 ms, and hypothesis's default 200 ms deadline then fails it.
+settings.register_profile("wkdist", deadline=None)
+settings.load_profile("wkdist")
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -13,7 +13,7 @@ does not pull in storage engines.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wkdist import config as _config
 
@@ -69,7 +69,7 @@ _EXPORTS = {
         "as_vec3_float_or_none",
         "as_vec3_int_or_none",
     ),
-    "wkdist.jobs.map_blocks": ("map_blocks",),
+    "wkdist.dataset.map_blocks": ("map_blocks",),
     "wkdist.properties": ("DatasetProperties", "LayerProperties", "VoxelSize"),
     "wkdist.properties.attachments": ("AttachmentDataFormat",),
     "wkdist.properties.view_configuration": (
@@ -83,7 +83,7 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 __all__ = sorted(_MODULE_OF)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'wkdist' has no attribute {name!r}")
@@ -110,6 +110,7 @@ if TYPE_CHECKING:
         TransferMode,
         View,
     )
+    from wkdist.dataset.map_blocks import map_blocks
     from wkdist.errors import (
         AlreadyExistsError,
         DatasetExistsError,
@@ -136,7 +137,6 @@ if TYPE_CHECKING:
         as_vec3_float_or_none,
         as_vec3_int_or_none,
     )
-    from wkdist.jobs.map_blocks import map_blocks
     from wkdist.properties import DatasetProperties, LayerProperties, VoxelSize
     from wkdist.properties.view_configuration import (
         DatasetViewConfiguration,

@@ -6,6 +6,7 @@ through :func:`setting` and :func:`byte_setting`, never with a literal fallback.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ def setting(name: str) -> Any:  # noqa: ANN401 - a YAML scalar; callers convert 
     imported, so every key of that file has a value.
     """
     return dask.config.get(f"wkdist.{name}")
+
+
+def worker_count() -> int:
+    """CPUs this process may use (its affinity mask where the OS has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def byte_setting(name: str) -> int:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 import dask.config
 import tensorstore as ts
 
+from wkdist.config import setting, worker_count
 from wkdist.errors import (
     InvalidArgumentError,
     LocationError,
@@ -63,16 +64,16 @@ def tensorstore_context() -> ts.Context:
     tensorstore cannot be used in a process forked after it started its threads;
     use the ``spawn`` or ``forkserver`` start methods for process pools.
     """
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = worker_count()
     retries = {
-        "max_retries": int(dask.config.get("wkdist.remote.max-retries")),
+        "max_retries": int(setting("remote.max-retries")),
         "initial_delay": "0.1s",
         "max_delay": "2s",
     }
     return ts.Context(
         {
-            "data_copy_concurrency": {"limit": cpus or 1},
-            "file_io_concurrency": {"limit": max(8, 2 * (cpus or 1))},
+            "data_copy_concurrency": {"limit": cpus},
+            "file_io_concurrency": {"limit": max(8, 2 * cpus)},
             "s3_request_retries": retries,
             "gcs_request_retries": retries,
             # "environment" also keeps the default chain from logging missing ~/.aws files

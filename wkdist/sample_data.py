@@ -17,7 +17,7 @@ def em_like_volume(shape: tuple[int, int, int], *, seed: int = 0, cell_size: int
     grid = tuple(max(1, s // cell_size) for s in shape)
     n_cells = int(np.prod(grid))
     coarse = rng.permutation(n_cells).reshape(grid).astype(np.uint32) + 1
-    zoom = [s / g for s, g in zip(shape, grid)]
+    zoom = [s / g for s, g in zip(shape, grid, strict=True)]
     labels = ndimage.zoom(coarse, zoom, order=0, grid_mode=True, mode="nearest")[
         : shape[0], : shape[1], : shape[2]
     ]

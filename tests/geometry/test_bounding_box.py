@@ -385,13 +385,13 @@ def test_chunk_partitions_the_box(
 
 
 def _grid_boxes_slow(bbox: BoundingBox, grid: Vec3Int) -> list[BoundingBox]:
-    """Label every voxel of the box with its grid cell; one box per label (x fastest)."""
+    """Label every voxel of the box with its grid cell; one box per label (z fastest)."""
     if bbox.is_empty():
         return []
     axes = [np.arange(lo, hi) for lo, hi in zip(bbox.topleft, bbox.bottomright, strict=True)]
     points = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
     cells = points // np.array(grid)
-    order = np.lexsort((cells[:, 0], cells[:, 1], cells[:, 2]))  # z slowest, x fastest
+    order = np.lexsort((cells[:, 2], cells[:, 1], cells[:, 0]))  # x slowest, z fastest
     points, cells = points[order], cells[order]
     starts = np.flatnonzero(np.r_[True, (np.diff(cells, axis=0) != 0).any(axis=1)])
     lows = np.minimum.reduceat(points, starts)

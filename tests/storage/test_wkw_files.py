@@ -11,7 +11,7 @@ import pytest
 import wkw
 
 from wkdist.geometry import BoundingBox, Vec3Int
-from wkdist.storage import ArraySpec, DataFormat, create_array, wkw_files
+from wkdist.storage import ArraySpec, DataFormat, create_array, wkw_files, wkw_runs
 
 EDGE = 64  # shard edge in voxels: 8 blocks of 8
 SHARD = Vec3Int(1, 0, 1)
@@ -51,7 +51,7 @@ def _reference_bytes(tmp_path, header, full):
     shutil.rmtree(directory, ignore_errors=True)
     with wkw.Dataset.create(str(directory), header) as dataset:
         dataset.write(tuple(ORIGIN), np.asfortranarray(full))
-    return wkw_files.shard_path(directory, SHARD).read_bytes()
+    return wkw_runs.shard_path(directory, SHARD).read_bytes()
 
 
 @pytest.mark.parametrize("box_name", list(BOXES))
@@ -73,7 +73,7 @@ def test_patch_matches_plain_wkw(tmp_path, box_name, existing, dtype, channels, 
     array.write(ORIGIN + box.topleft, data)
     full[(slice(None), *box.to_slices())] = data
 
-    written = wkw_files.shard_path(array.path, SHARD).read_bytes()
+    written = wkw_runs.shard_path(array.path, SHARD).read_bytes()
     assert written == _reference_bytes(tmp_path, array._dataset.header, full)
     np.testing.assert_array_equal(array.read(BoundingBox(ORIGIN, (EDGE,) * 3)), full)
 
@@ -85,9 +85,9 @@ def test_patch_over_file_of_other_layout_reencodes(tmp_path):
     lz4 = _array(tmp_path / "lz4", "uint8", 1, "lz4")
     lz4.write(ORIGIN, old)
     array = _array(tmp_path / "lz4hc", "uint8", 1, "lz4hc")
-    target = wkw_files.shard_path(array.path, SHARD)
+    target = wkw_runs.shard_path(array.path, SHARD)
     target.parent.mkdir(parents=True)
-    shutil.copyfile(wkw_files.shard_path(lz4.path, SHARD), target)
+    shutil.copyfile(wkw_runs.shard_path(lz4.path, SHARD), target)
 
     box = BOXES["middle"]
     data = _sparse(rng, "uint8", 1, tuple(box.size))
@@ -101,7 +101,7 @@ def test_zeroing_the_only_data_deletes_the_file(tmp_path):
     box = BOXES["middle"]
     data = np.full((1, *box.size), 9, dtype="uint8")
     array.write(ORIGIN + box.topleft, data)
-    target = wkw_files.shard_path(array.path, SHARD)
+    target = wkw_runs.shard_path(array.path, SHARD)
     assert target.is_file()
     array.write(ORIGIN + box.topleft, np.zeros_like(data))
     assert not target.exists()
@@ -140,5 +140,5 @@ def test_whole_shard_joined_from_octants_matches_plain_wkw(tmp_path, monkeypatch
     full = _sparse(np.random.default_rng(5), "uint32", 2, (EDGE,) * 3)
     array = _array(tmp_path / "1", "uint32", 2, "lz4hc")
     array.write(ORIGIN, full)
-    written = wkw_files.shard_path(array.path, SHARD).read_bytes()
+    written = wkw_runs.shard_path(array.path, SHARD).read_bytes()
     assert written == _reference_bytes(tmp_path, array._dataset.header, full)

@@ -23,17 +23,16 @@ import numpy as np
 from dask.array.core import finalize as dask_finalize
 from dask.base import tokenize
 
-from wkdist.dask_bridge.grid import grid_chunks
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.geometry import BoundingBox, Vec3Int, grid_chunks
 from wkdist.storage import DataFormat, array_class
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-    from wkdist.dataset.view import View
     from wkdist.geometry import Vec3IntLike
     from wkdist.location import Location
+    from wkdist.storage import ArraySpec
 
 
 @dataclass(frozen=True)
@@ -172,8 +171,7 @@ class StorageOrderArray(da.Array):
         return StorageOrderArray(dsk, name, self.chunks, self.dtype, self._meta)  # type: ignore[no-untyped-call]
 
 
-def _block_shape(chunks: Vec3IntLike | int | None, view: View) -> Vec3Int:
-    spec = view.info
+def _block_shape(chunks: Vec3IntLike | int | None, spec: ArraySpec, path: Location) -> Vec3Int:
     if chunks is None:
         return spec.shard_shape
     if isinstance(chunks, int):
@@ -184,13 +182,19 @@ def _block_shape(chunks: Vec3IntLike | int | None, view: View) -> Vec3Int:
     if not block.is_positive(strictly_positive=True) or block % spec.chunk_shape != Vec3Int.zeros():
         raise InvalidArgumentError(
             f"chunks={chunks!r} must be positive multiples of the storage chunk shape "
-            f"{tuple(spec.chunk_shape)} of {view.path} (x, y, z, in the mag's voxels)"
+            f"{tuple(spec.chunk_shape)} of {path} (x, y, z, in the mag's voxels)"
         )
     return block
 
 
-def view_to_dask(view: View, chunks: Vec3IntLike | int | None = None) -> StorageOrderArray:
-    """A lazy ``(C, X, Y, Z)`` dask array over ``view``'s box, in the view's mag.
+def view_to_dask(
+    path: Location,
+    data_format: DataFormat,
+    box: BoundingBox,
+    chunks: Vec3IntLike | int | None = None,
+) -> StorageOrderArray:
+    """A lazy ``(C, X, Y, Z)`` dask array over ``box`` (in the mag's voxels) of
+    the mag at ``path``.
 
     Blocks follow the storage shard grid (anchored at the origin, clipped at the
     box), or a grid of ``chunks`` (x, y, z edge lengths, multiples of the
@@ -198,13 +202,12 @@ def view_to_dask(view: View, chunks: Vec3IntLike | int | None = None) -> Storage
     module docstring). Creating the array reads the metadata file once and no
     voxel data; the array shows the mag as the metadata described it then.
     """
-    box = view.bounding_box.in_mag(view.mag)
-    array = array_class(view.data_format).open(view.path)
+    array = array_class(data_format).open(path)
     spec = array.spec
     region = StorageRegion(
-        array.path, view.data_format, array.metadata, box, spec.num_channels, spec.dtype
+        array.path, data_format, array.metadata, box, spec.num_channels, spec.dtype
     )
-    block = _block_shape(chunks, view)
+    block = _block_shape(chunks, spec, path)
     dask_chunks = ((spec.num_channels,), *grid_chunks(box, block))
     name = f"wkdist-read-{tokenize(region, dask_chunks)}"
     plain = da.from_array(

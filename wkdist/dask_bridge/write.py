@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wkdist.config import byte_setting, setting
-from wkdist.dask_bridge.grid import grid_chunks
 from wkdist.dask_bridge.plan import DaskBlocks, WritePlan
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry import Vec3Int
+from wkdist.geometry import Vec3Int, grid_chunks
 
 if TYPE_CHECKING:
     import dask.array as da

@@ -44,8 +44,8 @@ from wkdist.location import (
     require_local,
     require_writable,
 )
-from wkdist.properties import PROPERTIES_FILE_NAME as PROPERTIES_FILE_NAME
 from wkdist.properties import (
+    PROPERTIES_FILE_NAME,
     DatasetProperties,
     LayerProperties,
     VoxelSize,
@@ -491,10 +491,16 @@ class Dataset:
             raise InvalidArgumentError(
                 f"data_format must be one of 'wkw', 'zarr', 'zarr3'; got {data_format!r}"
             ) from error
-        box = BoundingBox((0, 0, 0), (0, 0, 0)) if bounding_box is None else bounding_box
-        if isinstance(box, NDBoundingBox) and not isinstance(box, BoundingBox) and set(
-            box.axes
-        ) == {"x", "y", "z"}:
+        # Callers pass n-d boxes too, whatever the annotation says.
+        box: BoundingBox | NDBoundingBox = (
+            BoundingBox((0, 0, 0), (0, 0, 0)) if bounding_box is None else bounding_box
+        )
+        # (BoundingBox counts as an NDBoundingBox at run time: test it first.)
+        if (
+            not isinstance(box, BoundingBox)
+            and isinstance(box, NDBoundingBox)
+            and set(box.axes) == {"x", "y", "z"}
+        ):
             box = BoundingBox(box.topleft_xyz, box.size_xyz)  # an n-d box of the three axes
         if not isinstance(box, BoundingBox) or not box.topleft.is_positive():
             raise InvalidArgumentError(

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from wkdist.dataset.dataset import Dataset
     from wkdist.dataset.layer_categories import LayerCategoryType
     from wkdist.geometry import MagLike, Vec3IntLike
-    from wkdist.properties import LayerProperties
+    from wkdist.properties import DatasetProperties, LayerProperties
 
 class Layer:
     """A layer of a dataset: category, dtype, channels, bounding box and mags.
@@ -96,7 +96,7 @@ class Layer:
             old_path.rename(new_path)
         old_name = self._name
 
-        def rename(props: Any) -> Any:
+        def rename(props: DatasetProperties) -> DatasetProperties:
             layer = props.get_layer(old_name)
             mags = tuple(
                 dataclasses.replace(m, path=_renamed_mag_path(m.path, old_name, new_name))

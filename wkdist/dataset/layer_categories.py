@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
-LayerCategoryType = Literal["color", "segmentation"]
+from wkdist.properties.model import CATEGORIES, COLOR_CATEGORY, SEGMENTATION_CATEGORY
 
-COLOR_CATEGORY: Final = "color"
-SEGMENTATION_CATEGORY: Final = "segmentation"
-CATEGORIES: Final = (COLOR_CATEGORY, SEGMENTATION_CATEGORY)
+__all__ = [
+    "CATEGORIES",
+    "COLOR_CATEGORY",
+    "SEGMENTATION_CATEGORY",
+    "LayerCategories",
+    "LayerCategoryType",
+]
+
+LayerCategoryType = Literal["color", "segmentation"]
 
 #: The dtypes (per channel) that each category stores.
 ALLOWED_DTYPES: Final = {

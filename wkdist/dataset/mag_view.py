@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dask.base import is_dask_collection
+import dask.array as da
 
 from wkdist.dask_bridge.tasks import WriteTarget, presize_target
 from wkdist.dataset.view import View
@@ -93,9 +93,9 @@ class MagView(View):
     def __reduce__(self) -> tuple[Any, ...]:
         return (_reopen_mag_view, (self._layer, self._mag))
 
-    def write(  # type: ignore[override]
+    def write(
         self,
-        data: np.ndarray,
+        data: np.ndarray | da.Array,
         *,
         allow_resize: bool | None = None,
         allow_unaligned: bool = False,
@@ -156,7 +156,7 @@ class MagView(View):
                 "allow_resize=True or set layer.bounding_box first"
             )
         # A dask plan grows the array in its first task and the box in its last.
-        if is_dask_collection(data):
+        if isinstance(data, da.Array):
             result = self._write_box(data, box, compute=compute, update_properties=grow_properties)
             if compute:
                 self._layer.dataset._note_own_change()

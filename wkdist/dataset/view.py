@@ -11,12 +11,13 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import dask.array as da
 import numpy as np
-from dask.base import is_dask_collection
 
 from wkdist.dask_bridge.read import view_to_dask
 from wkdist.dask_bridge.tasks import WriteTarget
 from wkdist.dask_bridge.write import plan_write
+from wkdist.dataset import chunkwise
 from wkdist.dataset._data import coerce_to_cxyz
 from wkdist.dataset.slice_buffers import (
     BufferedSliceReader,
@@ -26,7 +27,6 @@ from wkdist.dataset.slice_buffers import (
 )
 from wkdist.errors import InvalidArgumentError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
-from wkdist.jobs import chunkwise
 from wkdist.run import run_plans
 from wkdist.run.journaled import Job, journaled, run_journaled
 from wkdist.storage import DataFormat, open_array
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from concurrent.futures import Executor
 
-    import dask.array as da
     from dask.delayed import Delayed
 
     from wkdist.geometry import Vec3IntLike
@@ -275,7 +274,7 @@ class View:
             absolute_bounding_box=absolute_bounding_box,
         )
 
-    def write_cxyz(self, data: np.ndarray, **kwargs: Any) -> Delayed | None:  # noqa: ANN401
+    def write_cxyz(self, data: np.ndarray, **kwargs: Any) -> Delayed | None:
         """Same as :meth:`write` for ``(C, X, Y, Z)`` data (keywords as there)."""
         if np.ndim(data) != 4:
             raise InvalidArgumentError(
@@ -322,7 +321,7 @@ class View:
                 f"The box to write {box} (Mag(1) voxels) is not inside the view's box "
                 f"{self.bounding_box}; write through the MagView to grow the layer"
             )
-        if not allow_unaligned and not is_dask_collection(data):
+        if not allow_unaligned and not isinstance(data, da.Array):
             self._check_shard_alignment(box, self.bounding_box)
         return self._write_box(data, box, compute=compute, update_properties=False)
 
@@ -340,19 +339,16 @@ class View:
             )
         if not any(value is not None for value in box_args.values()):
             box_args["relative_offset"] = Vec3Int.zeros()
-        box_size_args = {}
-        if box_args.get("relative_bounding_box") is None and box_args.get(
-            "absolute_bounding_box"
-        ) is None:
-            box_size_args["size_in_mag"] = Vec3Int(data.shape[-3:])
-        box = self._resolve_box(method="write", **box_args, **box_size_args)
+        boxes = (box_args.get("relative_bounding_box"), box_args.get("absolute_bounding_box"))
+        size_in_mag = Vec3Int(data.shape[-3:]) if boxes == (None, None) else None
+        box = self._resolve_box(method="write", size_in_mag=size_in_mag, **box_args)
         expected = box.in_mag(self._mag).size
         if Vec3Int(data.shape[-3:]) != expected:
             raise InvalidArgumentError(
                 f"data has the shape {data.shape}, but the box to write {box} "
                 f"is {tuple(expected)} voxels in mag {self._mag.to_layer_name()}"
             )
-        if is_dask_collection(data):
+        if isinstance(data, da.Array):
             return box, data
         spec = self.info
         return box, coerce_to_cxyz(data, dtype=spec.dtype, num_channels=spec.num_channels)
@@ -394,7 +390,8 @@ class View:
         task reads only its own region, and the graph pickles, so it runs on
         ``distributed`` workers.
         """
-        return view_to_dask(self, chunks)
+        box = self.bounding_box.in_mag(self._mag)
+        return view_to_dask(self.path, self._data_format, box, chunks)
 
     def _write_target(self, *, update_properties: bool) -> WriteTarget:
         """Where dask write tasks write; a plain view never updates the properties."""
@@ -411,7 +408,7 @@ class View:
     ) -> Delayed | None:
         """Write checked data to the Mag(1) ``box``: numpy data at once, dask data
         as a write plan (run now, or returned with ``compute=False``)."""
-        if is_dask_collection(data):
+        if isinstance(data, da.Array):
             target = self._write_target(update_properties=update_properties)
             plan = plan_write(data, target, self.info, box)
             if not compute:

@@ -30,7 +30,7 @@ def _multiscales(layer: LayerProperties, voxel_size_nm: tuple[float, float, floa
             "coordinateTransformations": [
                 {
                     "type": "scale",
-                    "scale": [1.0] + [float(v * m) for v, m in zip(voxel_size_nm, mag.mag)],
+                    "scale": [1.0] + [float(v * m) for v, m in zip(voxel_size_nm, mag.mag, strict=True)],
                 }
             ],
         }

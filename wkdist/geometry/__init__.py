@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .bounding_box import BoundingBox, BoundingBoxLike
+from .grid import axis_cuts, cells_with_data, grid_chunks
 from .mag import Mag, MagLike
 from .nd_bounding_box import NDBoundingBox, NormalizedBoundingBox
 from .vec3_float import Vec3Float, Vec3FloatLike, as_vec3_float_or_none
@@ -24,4 +25,7 @@ __all__ = [
     "VecIntLike",
     "as_vec3_float_or_none",
     "as_vec3_int_or_none",
+    "axis_cuts",
+    "cells_with_data",
+    "grid_chunks",
 ]

@@ -1,8 +1,11 @@
-"""Axis-aligned 3-d integer boxes: alignment to mags/grids and iteration over grids."""
+"""Axis-aligned 3-d integer boxes: alignment to mags/grids and iteration over grids.
+
+Grid cells are always visited in one order: x outermost, z innermost (see
+:mod:`wkdist.geometry.grid`).
+"""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import defaultdict
@@ -14,6 +17,7 @@ import numpy as np
 
 from wkdist.errors import InvalidArgumentError
 
+from .box_serialization import BoxSerialization
 from .mag import Mag, MagLike
 from .nd_bounding_box import NDBoundingBox, NormalizedBoundingBox
 from .vec3_int import Vec3Int, Vec3IntLike
@@ -52,7 +56,7 @@ def _grid_axis(start: int, end: int, anchor: int, step: int) -> range:
 
 
 @dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
-class BoundingBox:
+class BoundingBox(BoxSerialization):
     """An axis-aligned box of voxels; ``topleft`` inclusive, ``bottomright`` exclusive.
 
     Parameters
@@ -133,20 +137,6 @@ class BoundingBox:
         return cls(Vec3Int.zeros(), Vec3Int.zeros())
 
     @classmethod
-    def from_tuple2(cls, tuple2: tuple[Vec3IntLike, Vec3IntLike]) -> BoundingBox:
-        """Build from ``(topleft, size)``."""
-        return cls(tuple2[0], tuple2[1])
-
-    @classmethod
-    def from_tuple6(cls, tuple6: tuple[int, int, int, int, int, int]) -> BoundingBox:
-        """Build from ``(x, y, z, width, height, depth)``."""
-        if len(tuple6) != 6:
-            raise InvalidArgumentError(
-                f"tuple6={tuple6!r} must have six entries (x, y, z, width, height, depth)."
-            )
-        return cls(tuple6[0:3], tuple6[3:6])
-
-    @classmethod
     def from_points(cls, points: Iterable[Vec3IntLike]) -> BoundingBox:
         """The smallest box containing all ``points`` (each becomes a 1-voxel cube)."""
         vecs = [Vec3Int(point) for point in points]
@@ -157,67 +147,6 @@ class BoundingBox:
         return cls(lo, hi - lo + 1)
 
     @classmethod
-    def from_wkw_dict(cls, bbox: dict[str, Any]) -> BoundingBox:
-        """Read the ``datasource-properties.json`` form.
-
-        Only the spatial part ``{"topLeft": [x, y, z], "width", "height", "depth"}``
-        is read; n-d extras (``additionalAxes``, ``axisOrder``, ``numChannels``,
-        ``channelIndex``) are ignored.
-        """
-        try:
-            return cls(bbox["topLeft"], (bbox["width"], bbox["height"], bbox["depth"]))
-        except (KeyError, TypeError) as err:
-            raise InvalidArgumentError(
-                f"bbox={bbox!r} is not a WEBKNOSSOS bounding box; expected keys "
-                "'topLeft', 'width', 'height' and 'depth'."
-            ) from err
-
-    @classmethod
-    def from_config_dict(cls, bbox: dict[str, Any]) -> BoundingBox:
-        """Read ``{"topleft": [x, y, z], "size": [w, h, d]}``."""
-        return cls(bbox["topleft"], bbox["size"])
-
-    @classmethod
-    def from_checkpoint_name(cls, checkpoint_name: str) -> BoundingBox:
-        """Extract a box written as ``x_y_z_w_h_d`` anywhere inside ``checkpoint_name``."""
-        match = _CHECKPOINT.search(checkpoint_name)
-        if match is None:
-            raise InvalidArgumentError(
-                f"checkpoint_name={checkpoint_name!r} contains no box of the form x_y_z_w_h_d."
-            )
-        return cls.from_tuple6(tuple(int(v) for v in match.group().split("_")))  # type: ignore[arg-type]
-
-    @classmethod
-    def from_csv(cls, csv_bbox: str) -> BoundingBox:
-        """Parse ``"x,y,z,width,height,depth"``."""
-        try:
-            values = tuple(int(v) for v in csv_bbox.split(","))
-        except ValueError as err:
-            raise InvalidArgumentError(
-                f"csv_bbox={csv_bbox!r} must be six comma-separated integers."
-            ) from err
-        return cls.from_tuple6(values)  # type: ignore[arg-type]
-
-    @classmethod
-    def from_auto(cls, obj: BoundingBoxLike) -> BoundingBox:
-        """Build from a box, a CSV or JSON string, a wkw/config dict, or a 2-/6-tuple."""
-        if isinstance(obj, BoundingBox):
-            return obj
-        if isinstance(obj, str):
-            return cls.from_auto(json.loads(obj)) if ":" in obj else cls.from_csv(obj)
-        if isinstance(obj, dict):
-            return cls.from_config_dict(obj) if "size" in obj else cls.from_wkw_dict(obj)
-        if isinstance(obj, list | tuple):
-            if len(obj) == 2:
-                return cls.from_tuple2(obj)  # type: ignore[arg-type]
-            if len(obj) == 6:
-                return cls.from_tuple6(obj)  # type: ignore[arg-type]
-        raise InvalidArgumentError(
-            f"Unknown bounding box format {obj!r}; expected a BoundingBox, 'x,y,z,w,h,d', "
-            "a dict or a 2-/6-tuple."
-        )
-
-    @classmethod
     def group_boxes_with_aligned_mag(
         cls, bounding_boxes: Iterable[BoundingBox], aligning_mag: Mag | Vec3IntLike
     ) -> dict[BoundingBox, list[BoundingBox]]:
@@ -226,33 +155,6 @@ class BoundingBox:
         for bbox in bounding_boxes:
             groups[bbox.align_with_mag(aligning_mag, ceil=True)].append(bbox)
         return groups
-
-    # ---- serialization ---------------------------------------------------------------
-
-    def to_wkw_dict(self) -> dict[str, Any]:
-        """``{"topLeft": [x, y, z], "width": w, "height": h, "depth": d}``."""
-        return {
-            "topLeft": self.topleft.to_list(),
-            "width": self.size[0],
-            "height": self.size[1],
-            "depth": self.size[2],
-        }
-
-    def to_config_dict(self) -> dict[str, list[int]]:
-        """``{"topleft": [x, y, z], "size": [w, h, d]}``."""
-        return {"topleft": self.topleft.to_list(), "size": self.size.to_list()}
-
-    def to_tuple6(self) -> tuple[int, int, int, int, int, int]:
-        """``(x, y, z, width, height, depth)``."""
-        return (*self.topleft, *self.size)
-
-    def to_csv(self) -> str:
-        """``"x,y,z,width,height,depth"``."""
-        return ",".join(str(v) for v in self.to_tuple6())
-
-    def to_checkpoint_name(self) -> str:
-        """``"x_y_z_width_height_depth"``."""
-        return "_".join(str(v) for v in self.to_tuple6())
 
     def to_slices(self) -> tuple[slice, slice, slice]:
         """``(slice(x0, x1), slice(y0, y1), slice(z0, z1))``."""
@@ -562,7 +464,7 @@ class BoundingBox:
         """Cells of the grid ``k * grid_shape`` (anchored at 0) that overlap this box,
         each clipped to this box.
 
-        Order: z outermost, x innermost (x varies fastest). The cell index of a
+        Order: as :meth:`chunk` (x outermost, z innermost). The cell index of a
         yielded box is ``box.topleft // grid_shape``.
 
         Parameters
@@ -572,10 +474,8 @@ class BoundingBox:
         """
         shape = _positive_vec(grid_shape, "grid_shape")
         xs, ys, zs = self._grid_ranges(shape, Vec3Int.zeros())
-        for z in zs:
-            for y in ys:
-                for x in xs:
-                    yield self._clip_cell((x, y, z), shape)
+        for start in product(xs, ys, zs):
+            yield self._clip_cell(start, shape)
 
     def _clip_cell(self, start: tuple[int, int, int], shape: Vec3Int) -> BoundingBox:
         tl, br = self.topleft, self.bottomright

@@ -105,7 +105,7 @@ class NDBoundingBox(metaclass=ABCMeta):
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable; use the with_* methods")
 
-    def _evolve(self, **changes: Any) -> Self:  # noqa: ANN401
+    def _evolve(self, **changes: Any) -> Self:
         fields: dict[str, Any] = {
             "topleft": self.topleft,
             "size": self.size,

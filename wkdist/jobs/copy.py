@@ -14,15 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wkdist.dask_bridge.plan import plan_shard_jobs
-from wkdist.errors import InvalidArgumentError
-from wkdist.geometry import Vec3Int
-from wkdist.jobs.shard_grid import cells_with_data
+from wkdist.geometry import cells_with_data
 from wkdist.storage import ArraySpec, DataFormat, open_array
-from wkdist.storage.layout_policy import (
-    DEFAULT_CHUNK_SHAPE,
-    DEFAULT_CHUNKS_PER_SHARD,
-    compression_for,
-)
+from wkdist.storage.layout_policy import compression_for, target_layout
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -44,62 +38,6 @@ class ReadRegion:
 
     def __call__(self, box: BoundingBox) -> np.ndarray:
         return open_array(self.path, self.data_format).read(box)
-
-
-def target_layout(
-    source: ArraySpec,
-    *,
-    data_format: DataFormat,
-    chunk_shape: Vec3IntLike | int | None,
-    shard_shape: Vec3IntLike | int | None,
-    chunks_per_shard: Vec3IntLike | int | None,
-    compress: bool | str | None,
-) -> tuple[Vec3Int, Vec3Int, bool | str]:
-    """Chunk shape, shard shape and ``compress`` for a copy of a mag with layout ``source``.
-
-    ``None`` keeps the source's value where the target format can hold it;
-    otherwise the nearest valid layout is chosen: Zarr v2 has shard = chunk, an
-    unsharded source copied to a sharded format gets the default 32³ chunks per
-    shard, WKW needs cubic chunks and shards. Shapes given explicitly are never
-    changed.
-
-    Raises
-    ------
-    InvalidArgumentError
-        If explicit shapes contradict each other or the format (a shard that is
-        no multiple of the chunk, a Zarr v2 shard other than its chunk, a
-        non-cubic WKW shape).
-    """
-    chunk = source.chunk_shape if chunk_shape is None else Vec3Int.from_vec_or_int(chunk_shape)
-    if shard_shape is not None:
-        shard = Vec3Int.from_vec_or_int(shard_shape)
-    elif chunks_per_shard is not None:
-        shard = chunk * Vec3Int.from_vec_or_int(chunks_per_shard)
-    elif data_format == DataFormat.ZARR:
-        shard = chunk
-    elif source.data_format == DataFormat.ZARR:
-        shard = chunk * DEFAULT_CHUNKS_PER_SHARD
-    else:
-        shard = source.shard_shape
-    explicit_shard = shard_shape is not None or chunks_per_shard is not None
-    if data_format == DataFormat.WKW and not (chunk.is_uniform() and shard.is_uniform()):
-        if (chunk_shape is not None and not chunk.is_uniform()) or (
-            explicit_shard and not shard.is_uniform()
-        ):
-            raise InvalidArgumentError(
-                f"WKW needs cubic chunks and shards; got chunk_shape={tuple(chunk)}, "
-                f"shard_shape={tuple(shard)}"
-            )
-        chunk = chunk if chunk.is_uniform() else DEFAULT_CHUNK_SHAPE
-        shard = Vec3Int.full(max(*shard, chunk.x))
-    if shard % chunk != Vec3Int.zeros():
-        if explicit_shard:
-            raise InvalidArgumentError(
-                f"shard_shape={tuple(shard)} must be a multiple of chunk_shape={tuple(chunk)}"
-            )
-        shard = shard.pairmax(chunk) // chunk * chunk
-    keep = source.compressed if compress is None else compress
-    return chunk, shard, keep
 
 
 def mag_copy_spec(

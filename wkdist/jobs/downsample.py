@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 from wkdist.config import byte_setting
 from wkdist.dask_bridge.plan import plan_shard_jobs
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.geometry import BoundingBox, Vec3Int, cells_with_data
 from wkdist.jobs.downsampling.kernels import parse_interpolation_mode, upsample_cxyz
 from wkdist.jobs.downsampling.region import (
+    coarser_box,
     downsample_buffer_shape,
     downsample_job_shape,
     downsample_region,
 )
-from wkdist.jobs.shard_grid import cells_with_data
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
@@ -74,9 +74,7 @@ class UpsampleShard:
     factors: Vec3Int
 
     def __call__(self, box: BoundingBox) -> np.ndarray:
-        source_box = BoundingBox.from_points(
-            [box.topleft // self.factors, -(-box.bottomright // self.factors)]
-        )
+        source_box = coarser_box(box, self.factors)
         data = upsample_cxyz(
             open_array(self.source_path, self.source_format).read(source_box), self.factors
         )
@@ -164,13 +162,7 @@ def plan_downsample_mag(
         producer,
         target,
         cells_with_data(
-            itertools.chain(
-                (
-                    BoundingBox.from_points([box.topleft // factors, -(-box.bottomright // factors)])
-                    for box in written_shards
-                ),
-                target_shards,
-            ),
+            itertools.chain((coarser_box(box, factors) for box in written_shards), target_shards),
             target_box,
             unit,
         ),
@@ -199,10 +191,7 @@ def plan_upsample_mag(
         target,
         cells_with_data(
             itertools.chain(
-                (
-                    BoundingBox.from_points([box.topleft * factors, box.bottomright * factors])
-                    for box in written_shards
-                ),
+                (BoundingBox(box.topleft * factors, box.size * factors) for box in written_shards),
                 target_shards,
             ),
             target_box,

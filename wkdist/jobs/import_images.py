@@ -24,9 +24,8 @@ import numpy as np
 
 from wkdist.dask_bridge.plan import plan_shard_jobs
 from wkdist.errors import ImageStackError
-from wkdist.geometry import BoundingBox, Vec3Int
-from wkdist.jobs.shard_grid import cells_with_data
-from wkdist.properties import update_properties
+from wkdist.geometry import BoundingBox, Vec3Int, cells_with_data
+from wkdist.properties import SEGMENTATION_CATEGORY, update_properties
 
 if TYPE_CHECKING:
     from wkdist.dask_bridge.plan import WritePlan
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     from wkdist.properties import DatasetProperties
     from wkdist.storage import ArraySpec
 
-SEGMENTATION = "segmentation"
 
 
 @dataclass(frozen=True)
@@ -136,7 +134,7 @@ class RecordValueRange:
 
         def record(properties: DatasetProperties) -> DatasetProperties:
             layer = properties.get_layer(target.layer_name)
-            if self.category == SEGMENTATION:
+            if self.category == SEGMENTATION_CATEGORY:
                 largest = 0 if value_range is None else max(0, int(value_range[1]))
                 layer = dataclasses.replace(layer, largest_segment_id=largest)
             elif value_range is not None:

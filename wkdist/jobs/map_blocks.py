@@ -38,23 +38,20 @@ import numpy as np
 
 from wkdist.dask_bridge.plan import plan_shard_jobs
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry import BoundingBox, Vec3Int
-from wkdist.run import run_plans
+from wkdist.geometry import BoundingBox
 from wkdist.storage import DataFormat, array_class
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from concurrent.futures import Executor
 
-    from distributed import Client
-
-    from wkdist.dataset.mag_view import MagView
-    from wkdist.dataset.view import View
-    from wkdist.geometry import Vec3IntLike
+    from wkdist.dask_bridge.plan import WritePlan
+    from wkdist.dask_bridge.tasks import WriteTarget
+    from wkdist.geometry import Vec3Int
     from wkdist.location import Location
+    from wkdist.storage import ArraySpec
 
 Boundary = Literal["reflect", "zero"]
-_PAD_MODES: dict[str, str] = {"reflect": "symmetric", "zero": "constant"}
+PAD_MODES: dict[str, str] = {"reflect": "symmetric", "zero": "constant"}
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ class HaloProducer:
         after = grown.bottomright - inner.bottomright
         if any(before) or any(after):
             widths = [(0, 0), *zip(before, after, strict=True)]
-            data = np.pad(data, widths, mode=_PAD_MODES[self.boundary])  # type: ignore[call-overload]
+            data = np.pad(data, widths, mode=PAD_MODES[self.boundary])  # type: ignore[call-overload]
         output = self.function(data, box=box) if self.pass_box else self.function(data)
         result = self._checked(output, data.shape)
         h = self.halo
@@ -115,101 +112,39 @@ class HaloProducer:
         return result
 
 
-def map_blocks(
+def plan_map_blocks(
     function: Callable[..., np.ndarray],
-    source: View,
-    target: MagView,
+    source_path: Location,
+    source_format: DataFormat,
+    box: BoundingBox,
+    target: WriteTarget,
+    spec: ArraySpec,
     *,
-    halo: Vec3IntLike | int = 0,
-    boundary: Boundary = "reflect",
-    executor: Executor | Client | None = None,
-    progress: bool | None = None,
-) -> BoundingBox:
-    """Write ``function`` of each block of ``source`` (with ``halo`` voxels of context)
-    into the same box of ``target``; return the Mag(1) box written.
-
-    Parameters
-    ----------
-    function
-        Takes a ``(C, X, Y, Z)`` numpy array (the block grown by ``halo`` on
-        every side, Fortran-ordered, the source dtype) and returns an array of
-        the same x, y, z shape (``(C, X, Y, Z)`` with the target's channel
-        count, or ``(X, Y, Z)`` for one channel) of the target dtype or one
-        that casts to it safely. If it has a parameter named ``box``, that gets
-        the block's :class:`~wkdist.geometry.BoundingBox` (without the halo, in
-        the mag's voxels), e.g. to make ids unique per block. It must be
-        picklable for ``distributed`` and cluster executors (a module-level
-        function or ``functools.partial``).
-    source
-        The view (or mag) to read, in its mag's voxels.
-    target
-        A mag of another layer with the same mag; its layer's bounding box must
-        contain ``source``'s box. Shards are written whole where the box covers
-        them, each by one task.
-    halo
-        Context in voxels per side along x, y, z (one int for all three).
-    boundary
-        The halo beyond ``source``'s box: ``"reflect"`` (mirror, as
-        scipy.ndimage's ``mode="reflect"``) or ``"zero"``. Inside the box the
-        halo is real data, also across shard and task borders.
-    executor, progress
-        As for the other jobs (see :func:`wkdist.run.run_plans`).
-
-    Raises
-    ------
-    InvalidArgumentError
-        Before anything is written: a negative halo, an unknown boundary, a
-        read-only target, a target in another mag, the source itself as target,
-        or a target layer whose box does not contain the source's box. While
-        running: ``function`` returning a wrong shape or dtype.
-    """
-    halo_vec = Vec3Int.from_vec_or_int(halo)
-    if not halo_vec.is_positive():
-        raise InvalidArgumentError(f"halo must not be negative; got {tuple(halo_vec)}")
-    if boundary not in _PAD_MODES:
-        raise InvalidArgumentError(
-            f"boundary must be one of {sorted(_PAD_MODES)}; got {boundary!r}"
-        )
-    if target.read_only:
-        raise InvalidArgumentError(f"the target {target!r} is read-only")
-    if target.mag != source.mag:
-        raise InvalidArgumentError(
-            f"the target is mag {target.mag.to_layer_name()}, the source mag "
-            f"{source.mag.to_layer_name()}; map_blocks writes into the same mag"
-        )
-    if target.path.resolve() == source.path.resolve():
-        raise InvalidArgumentError(
-            "map_blocks cannot write into its source (tasks read their neighbours' halo); "
-            "write into another layer"
-        )
-    box_mag1 = source.bounding_box
-    if not target.layer.bounding_box.contains_bbox(box_mag1):
-        raise InvalidArgumentError(
-            f"the target layer's bounding box {target.layer.bounding_box} does not contain "
-            f"the source box {box_mag1}; set target.layer.bounding_box first"
-        )
-    spec = target.info
-    opened = array_class(source.data_format).open(source.path)
-    box = box_mag1.in_mag(source.mag)
+    halo: Vec3Int,
+    boundary: Boundary,
+    clip_mag1: BoundingBox,
+) -> WritePlan:
+    """Plan writing ``function`` of each block of ``box`` (mag voxels) of the
+    source mag into the same box of ``target`` (layout ``spec``), whole target
+    shards per task; ``clip_mag1`` is ``box`` in Mag(1) voxels."""
+    opened = array_class(source_format).open(source_path)
     producer = HaloProducer(
         function,
         opened.path,
-        source.data_format,
+        source_format,
         opened.metadata,
         box,
-        halo_vec,
+        halo,
         boundary,
         spec.num_channels,
         spec.dtype,
         "box" in inspect.signature(function).parameters,
     )
-    plan = plan_shard_jobs(
+    return plan_shard_jobs(
         producer,
-        target._write_target(update_properties=False),
+        target,
         box.grid_boxes(spec.shard_shape),
         spec=spec,
         needed_shape=box.bottomright,
-        clip_mag1=box_mag1,
+        clip_mag1=clip_mag1,
     )
-    (written,) = run_plans([plan], executor=executor, progress=progress)
-    return written

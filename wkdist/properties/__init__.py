@@ -16,7 +16,15 @@ from .json_codec import (
     parse_properties,
     serialize_properties,
 )
-from .model import CATEGORIES, DATA_FORMATS, DatasetProperties, LayerProperties, MagProperties
+from .model import (
+    CATEGORIES,
+    COLOR_CATEGORY,
+    DATA_FORMATS,
+    SEGMENTATION_CATEGORY,
+    DatasetProperties,
+    LayerProperties,
+    MagProperties,
+)
 from .store import (
     LOCK_FILE_NAME,
     PROPERTIES_FILE_NAME,
@@ -32,10 +40,12 @@ from .voxel_size import LENGTH_UNITS, VoxelSize
 __all__ = [
     "AXIS_ORDER",
     "CATEGORIES",
+    "COLOR_CATEGORY",
     "DATA_FORMATS",
     "LENGTH_UNITS",
     "LOCK_FILE_NAME",
     "PROPERTIES_FILE_NAME",
+    "SEGMENTATION_CATEGORY",
     "DatasetProperties",
     "LayerProperties",
     "MagProperties",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from wkdist.errors import InvalidArgumentError, NotFoundError
 from wkdist.geometry import BoundingBox, Mag
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CATEGORIES",
+    "COLOR_CATEGORY",
     "DATA_FORMATS",
+    "SEGMENTATION_CATEGORY",
     "DatasetProperties",
     "LayerProperties",
     "MagProperties",
@@ -33,7 +35,9 @@ __all__ = [
     "check_data_format",
 ]
 
-CATEGORIES = ("color", "segmentation")
+COLOR_CATEGORY: Final = "color"
+SEGMENTATION_CATEGORY: Final = "segmentation"
+CATEGORIES: Final = (COLOR_CATEGORY, SEGMENTATION_CATEGORY)
 DATA_FORMATS = ("wkw", "zarr", "zarr3", "n5", "neuroglancerPrecomputed")
 
 

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from concurrent.futures import Executor
 
-    from distributed import Client
+    from distributed import Client, Scheduler
+    from distributed.deploy.cluster import Cluster
 
 DEFAULT_PROFILE = "local"
 
@@ -61,7 +62,7 @@ def _kwargs(section: str) -> dict[str, Any]:
 
 
 @contextmanager
-def _client_of(cluster: Any) -> Iterator[Client]:
+def _client_of(cluster: Cluster) -> Iterator[Client]:
     from distributed import Client
 
     try:
@@ -135,18 +136,18 @@ class _LostWorkersTimeout(SchedulerPlugin):
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
 
-    async def start(self, scheduler: Any) -> None:
+    async def start(self, scheduler: Scheduler) -> None:
         if scheduler.workers:
             scheduler.no_workers_timeout = self.seconds
 
-    def add_worker(self, scheduler: Any, worker: str) -> None:
+    def add_worker(self, scheduler: Scheduler, worker: str) -> None:
         scheduler.no_workers_timeout = self.seconds
 
 
 @contextmanager
 def _slurm_jobqueue() -> Iterator[Client]:
     with _keeping_sigint():
-        from dask_jobqueue import SLURMCluster
+        from dask_jobqueue.slurm import SLURMCluster
 
     with dask.config.set({"distributed.scheduler.no-workers-timeout": None}):
         cluster = SLURMCluster()

@@ -1,4 +1,10 @@
-"""Default chunk/shard shapes and compression for new mags, as WEBKNOSSOS chooses them."""
+"""The one layout policy: chunk and shard shapes and compression of new mags,
+and of copies of existing ones, as WEBKNOSSOS chooses them.
+
+:func:`choose_chunk_and_shard_shape` resolves and checks what a user asks for
+a new mag; :func:`target_layout` derives a copy's layout from its source (and
+the result is then checked by the former when the mag is created).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from wkdist.storage.base import DataFormat, is_power_of_two
 
 if TYPE_CHECKING:
     from wkdist.geometry import BoundingBox, Vec3IntLike
+    from wkdist.storage.base import ArraySpec
 
 DEFAULT_CHUNK_SHAPE = Vec3Int(32, 32, 32)
 DEFAULT_CHUNKS_PER_SHARD = Vec3Int(32, 32, 32)
@@ -84,6 +91,62 @@ def choose_chunk_and_shard_shape(
             stacklevel=3,
         )
     return chunk, shard
+
+
+def target_layout(
+    source: ArraySpec,
+    *,
+    data_format: DataFormat,
+    chunk_shape: Vec3IntLike | int | None,
+    shard_shape: Vec3IntLike | int | None,
+    chunks_per_shard: Vec3IntLike | int | None,
+    compress: bool | str | None,
+) -> tuple[Vec3Int, Vec3Int, bool | str]:
+    """Chunk shape, shard shape and ``compress`` for a copy of a mag with layout ``source``.
+
+    ``None`` keeps the source's value where the target format can hold it;
+    otherwise the nearest valid layout is chosen: Zarr v2 has shard = chunk, an
+    unsharded source copied to a sharded format gets the default 32³ chunks per
+    shard, WKW needs cubic chunks and shards. Shapes given explicitly are never
+    changed.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If explicit shapes contradict each other or the format (a shard that is
+        no multiple of the chunk, a Zarr v2 shard other than its chunk, a
+        non-cubic WKW shape).
+    """
+    chunk = source.chunk_shape if chunk_shape is None else Vec3Int.from_vec_or_int(chunk_shape)
+    if shard_shape is not None:
+        shard = Vec3Int.from_vec_or_int(shard_shape)
+    elif chunks_per_shard is not None:
+        shard = chunk * Vec3Int.from_vec_or_int(chunks_per_shard)
+    elif data_format == DataFormat.ZARR:
+        shard = chunk
+    elif source.data_format == DataFormat.ZARR:
+        shard = chunk * DEFAULT_CHUNKS_PER_SHARD
+    else:
+        shard = source.shard_shape
+    explicit_shard = shard_shape is not None or chunks_per_shard is not None
+    if data_format == DataFormat.WKW and not (chunk.is_uniform() and shard.is_uniform()):
+        if (chunk_shape is not None and not chunk.is_uniform()) or (
+            explicit_shard and not shard.is_uniform()
+        ):
+            raise InvalidArgumentError(
+                f"WKW needs cubic chunks and shards; got chunk_shape={tuple(chunk)}, "
+                f"shard_shape={tuple(shard)}"
+            )
+        chunk = chunk if chunk.is_uniform() else DEFAULT_CHUNK_SHAPE
+        shard = Vec3Int.full(max(*shard, chunk.x))
+    if shard % chunk != Vec3Int.zeros():
+        if explicit_shard:
+            raise InvalidArgumentError(
+                f"shard_shape={tuple(shard)} must be a multiple of chunk_shape={tuple(chunk)}"
+            )
+        shard = shard.pairmax(chunk) // chunk * chunk
+    keep = source.compressed if compress is None else compress
+    return chunk, shard, keep
 
 
 def compression_for(data_format: DataFormat, compress: bool | str) -> str | None:

@@ -18,7 +18,8 @@ from wkdist.location import Location, RemotePath
 from wkdist.storage import wkw_remote
 from wkdist.storage._layout import to_c_order, to_f_order
 from wkdist.storage.base import ArraySpec, DataFormat, StorageArray
-from wkdist.storage.wkw_files import patch_shard, read_box, write_whole_shards
+from wkdist.storage.wkw_files import patch_shard, write_whole_shards
+from wkdist.storage.wkw_read import read_box
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

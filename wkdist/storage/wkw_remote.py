@@ -22,7 +22,8 @@ from wkdist.errors import UnsupportedLocationError
 from wkdist.geometry import Vec3Int
 from wkdist.location import RemotePath
 from wkdist.storage.base import DataFormat
-from wkdist.storage.wkw_files import shard_path, write_whole_shards
+from wkdist.storage.wkw_files import write_whole_shards
+from wkdist.storage.wkw_runs import shard_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence

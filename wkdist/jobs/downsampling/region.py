@@ -65,10 +65,11 @@ def downsample_job_shape(shard_shape: Vec3IntLike) -> Vec3Int:
     return Vec3Int(shape)
 
 
-def _reachable_target_box(valid_source_box: BoundingBox, factors: Vec3Int) -> BoundingBox:
-    """Target voxels that overlap ``valid_source_box``, in target-mag voxels."""
-    topleft = valid_source_box.topleft // factors
-    bottomright = valid_source_box.bottomright.ceildiv(factors)
+def coarser_box(box: BoundingBox, factors: Vec3Int) -> BoundingBox:
+    """The voxels of a ``factors`` times coarser grid that overlap ``box``
+    (topleft rounded down, bottomright rounded up)."""
+    topleft = box.topleft // factors
+    bottomright = box.bottomright.ceildiv(factors)
     return BoundingBox(topleft, bottomright - topleft)
 
 
@@ -144,7 +145,7 @@ def downsample_region(
         ``valid_source_box``, or ``read`` returns a wrong shape.
     """
     vec = as_factors(factors)
-    reachable = _reachable_target_box(valid_source_box, vec)
+    reachable = coarser_box(valid_source_box, vec)
     if target_box.is_empty() or not reachable.contains_bbox(target_box):
         raise InvalidArgumentError(
             f"target_box={target_box} must be non-empty and inside {reachable}, the target "
