@@ -76,3 +76,13 @@ def test_view_configurations_store_the_same_json(tmp_path: Path, impl: object) -
     again = other.Dataset.open(tmp_path / "ds")
     assert again.default_view_configuration.position == (1, 2, 3)
     assert again.get_layer("color").default_view_configuration.intensity_range == (-1.5, 20)
+
+
+def test_defaults_module() -> None:
+    from webknossos.dataset.defaults import DEFAULT_CHUNK_SHAPE as REF_CHUNK_SHAPE
+    from webknossos.dataset.defaults import DEFAULT_DATA_FORMAT as REF_DATA_FORMAT
+
+    from wkdist.dataset.defaults import DEFAULT_CHUNK_SHAPE, DEFAULT_DATA_FORMAT
+
+    assert str(DEFAULT_DATA_FORMAT) == str(REF_DATA_FORMAT)
+    assert DEFAULT_CHUNK_SHAPE == REF_CHUNK_SHAPE

@@ -1,0 +1,8 @@
+"""The module path ``webknossos.dataset.defaults``: wkdist's defaults under the reference's names."""
+
+from __future__ import annotations
+
+from wkdist.dataset.dataset import DEFAULT_DATA_FORMAT
+from wkdist.storage.layout_policy import DEFAULT_CHUNK_SHAPE
+
+__all__ = ["DEFAULT_CHUNK_SHAPE", "DEFAULT_DATA_FORMAT"]
