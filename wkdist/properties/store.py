@@ -56,6 +56,10 @@ _LOCKING_UNSUPPORTED = (errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOLCK)
 class PropertiesNotFoundError(WkdistError, FileNotFoundError):
     """A dataset directory has no ``datasource-properties.json``."""
 
+    def __str__(self) -> str:
+        # The message names the dataset already; OSError's "[Errno 2] ..." prefix is noise.
+        return str(self.strerror)
+
 
 def _not_found(dataset: Location, message: str | None = None) -> PropertiesNotFoundError:
     return PropertiesNotFoundError(
