@@ -68,7 +68,8 @@ def instants(seed: int, total: int):
     of task records (mid-writes), and once every task is recorded (finalization)."""
     rng = np.random.default_rng(seed)
     marks = sorted(int(k) for k in rng.integers(1, total, max(1, INSTANTS - 2)))
-    yield "planning", (lambda t: started_after(rng.uniform(0.5, 3.0))), 0.0
+    # Early enough that even a quick job on an idle machine is still starting up.
+    yield "planning", (lambda t: started_after(rng.uniform(0.2, 0.6))), 0.0
     for k in marks:
         yield f"writing after {k} records", (lambda t, k=k: lambda: records(t) >= k), 0.0
     yield "finalizing", (lambda t: lambda: records(t) >= total), float(rng.uniform(0, 0.05))

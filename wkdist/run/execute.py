@@ -146,10 +146,17 @@ def _run_on_client(plans: Sequence[WritePlan], run: _Run, client: Client) -> Non
     ids = {future.key: task for task, future in zip(tasks, futures, strict=True)}
     try:
         for future in distributed_as_completed(futures):
-            if future.status == "finished":
-                run.finished(ids[future.key], future.result())
-            elif future.status == "error":
+            if future.status == "error":
                 run.failed(future.exception())
+                continue
+            # A result lost with its worker is computed again (result() waits for it);
+            # with no worker left, result() raises the scheduler's error.
+            try:
+                result = future.result()
+            except Exception as error:  # noqa: BLE001 - reported in JobIncompleteError
+                run.failed(error)
+                continue
+            run.finished(ids[future.key], result)
     finally:
         client.cancel(futures)
 
