@@ -1,0 +1,1 @@
+"""The module path ``webknossos.dataset._utils``: helpers users' scripts import from there."""
