@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from wkdist.dataset.view import View
-    from wkdist.geometry import Vec3IntLike
+    from wkdist.geometry import BoundingBox, Vec3IntLike
 
 
 def storage_grid_mag1(view: View, *, read_only: bool) -> Vec3Int:
@@ -69,9 +69,19 @@ def chunk_views(
         yield view.get_view(absolute_bounding_box=box, read_only=read_only)
 
 
-def _label(view: View) -> str:
-    box = view.bounding_box
+def _label(view: View, box: BoundingBox | None = None) -> str:
+    """Names the chunk ``box`` (default: the view's box) of ``view`` in reports."""
+    box = view.bounding_box if box is None else box
     return f"chunk {box.topleft.to_tuple()}+{box.size.to_tuple()} (Mag(1) voxels) of {view.path}"
+
+
+def _indexed_chunks(view: View, chunk_shape: Vec3IntLike | None) -> list[ChunkTask]:
+    """One task per chunk of ``view`` (checked ``chunk_shape``), ``(chunk_view, index)``."""
+    shape = checked_chunk_shape(view, chunk_shape, "chunk_shape")
+    return [
+        ChunkTask(_label(chunk), (chunk, index))
+        for index, chunk in enumerate(chunk_views(view, shape, shape, view.read_only))
+    ]
 
 
 def for_each_chunk(
@@ -83,11 +93,7 @@ def for_each_chunk(
     progress: bool | None,
 ) -> list[Any]:
     """Call ``func_per_chunk((chunk_view, index))`` for every chunk; return the results."""
-    shape = checked_chunk_shape(view, chunk_shape, "chunk_shape")
-    tasks = [
-        ChunkTask(_label(chunk), (chunk, index))
-        for index, chunk in enumerate(chunk_views(view, shape, shape, view.read_only))
-    ]
+    tasks = _indexed_chunks(view, chunk_shape)
     return run_chunk_tasks(func_per_chunk, tasks, executor=executor, progress=progress)
 
 
@@ -104,11 +110,7 @@ def map_chunk(
     progress: bool | None,
 ) -> list[Any]:
     """``[func_per_chunk(chunk_view) for every chunk]``, computed in parallel."""
-    shape = checked_chunk_shape(view, chunk_shape, "chunk_shape")
-    tasks = [
-        ChunkTask(_label(chunk), (chunk, index))
-        for index, chunk in enumerate(chunk_views(view, shape, shape, view.read_only))
-    ]
+    tasks = _indexed_chunks(view, chunk_shape)
     return run_chunk_tasks(
         functools.partial(_view_only, func_per_chunk), tasks, executor=executor, progress=progress
     )
@@ -188,7 +190,7 @@ def content_is_equal(
     shift = other.bounding_box.topleft - view.bounding_box.topleft
     tasks = [
         ChunkTask(
-            f"chunk {box.topleft.to_tuple()}+{box.size.to_tuple()} (Mag(1) voxels) of {view.path}",
+            _label(view, box),
             (
                 view.get_view(absolute_bounding_box=box, read_only=True),
                 other.get_view(absolute_bounding_box=box.offset(shift), read_only=True),

@@ -15,18 +15,18 @@ large a slice is.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import tifffile
-from dask.base import compute
-from dask.delayed import delayed
 
 from wkdist.config import byte_setting
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Mag
+from wkdist.run.tasks import ChunkTask, run_chunk_tasks
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
@@ -65,8 +65,10 @@ def _image(cxy: np.ndarray) -> np.ndarray:
     return cxy[0].T if cxy.shape[0] == 1 else cxy.transpose(2, 1, 0)
 
 
-def export_slices(export: TiffExport, z_start: int, z_stop: int) -> int:
-    """Write the slices ``z_start:z_stop`` (mag voxels) of ``export``; return how many."""
+def export_slices(export: TiffExport, z_range: tuple[int, int]) -> int:
+    """Write the slices ``z_start:z_stop`` (``z_range``, mag voxels) of ``export``;
+    return how many."""
+    z_start, z_stop = z_range
     array = open_array(export.source, export.data_format)
     box = export.box_mag1.in_mag(export.mag)
     spec = array.spec
@@ -118,17 +120,19 @@ def plan_tiff_export(export: TiffExport, batch_size: int) -> list[tuple[int, int
 def run_tiff_export(
     export: TiffExport, batch_size: int | None = None, executor: Executor | None = None
 ) -> int:
-    """Export in parallel (the active dask scheduler, or ``executor``); return the
-    number of slices written. ``batch_size`` defaults to the mag's chunk depth."""
+    """Export in parallel (the active dask scheduler, or ``executor``; see
+    :func:`wkdist.run.tasks.run_chunk_tasks`); return the number of slices written. ``batch_size`` defaults to the mag's chunk depth."""
     if export.tile_size is not None and min(export.tile_size) < 1:
         raise InvalidArgumentError(f"tile_size must be two positive ints; got {export.tile_size}")
     spec = open_array(export.source, export.data_format).spec
     ranges = plan_tiff_export(export, batch_size or spec.chunk_shape.z)
     export.destination.mkdir(parents=True, exist_ok=True)
-    if executor is not None:
-        return sum(executor.map(export_slices, *zip(*[(export, *r) for r in ranges], strict=True)))
-    tasks = [delayed(export_slices, pure=True)(export, *r) for r in ranges]
-    return int(sum(compute(*tasks)))
+    mag = export.mag.to_layer_name()
+    tasks = [
+        ChunkTask(f"slices z {start}:{stop} (mag {mag} voxels) of {export.source}", (start, stop))
+        for start, stop in ranges
+    ]
+    return sum(run_chunk_tasks(functools.partial(export_slices, export), tasks, executor=executor))
 
 
 def export_box(
