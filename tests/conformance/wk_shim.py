@@ -32,6 +32,9 @@ RENAMED = {
     ),
     "webknossos.dataset.layer.segmentation_layer.attachments": "wkdist.dataset.attachments",
     "webknossos.dataset.layer.segmentation_layer": "wkdist.dataset.layer",
+    # wkdist.dataset.layer is a module: the helpers below it live next to it
+    "webknossos.dataset.layer._downsampling_utils": "wkdist.dataset._downsampling_utils",
+    "webknossos.dataset.layer._upsampling_utils": "wkdist.dataset._upsampling_utils",
 }
 
 

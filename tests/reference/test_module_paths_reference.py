@@ -1,6 +1,7 @@
 """Reference cases: helpers users import from the reference's inner module paths.
 
-Re-stated from webknossos-libs ``webknossos/tests/dataset/test_tinywkw.py``; the
+Re-stated from webknossos-libs ``webknossos/tests/dataset/test_tinywkw.py``,
+``test_downsampling.py`` and ``test_upsampling.py``; the
 same calls run against ``webknossos`` 4.3.3 with ``WKDIST_REFERENCE_IMPL=webknossos``.
 """
 
@@ -15,6 +16,10 @@ import wkw
 from .reference_support import IMPL, wk
 
 tinywkw = importlib.import_module(f"{IMPL}.dataset._utils.tinywkw")
+# wkdist.dataset.layer is a module, so the layer helpers live next to it
+_LAYER_HELPERS = f"{IMPL}.dataset.layer." if IMPL == "webknossos" else f"{IMPL}.dataset."
+down = importlib.import_module(_LAYER_HELPERS + "_downsampling_utils")
+up = importlib.import_module(_LAYER_HELPERS + "_upsampling_utils")
 
 # --------------------------------------------------------------------------- tinywkw
 
@@ -61,3 +66,50 @@ def test_tinywkw_write_read_against_native(tmp_path, chunk_type):
     array.write(wk.Vec3Int(0, 0, 0), np.zeros((3, 32, 16, 16), np.uint8))
     assert not (tmp_path / "z0" / "y0" / "x0.wkw").exists()
     assert not array.read(wk.Vec3Int(0, 0, 0), wk.Vec3Int(64, 16, 16)).any()
+
+
+# --------------------------------------------------------------------------- resampling helpers
+
+
+def test_mag_ladders():
+    mags = down.calculate_mags_to_downsample(wk.Mag(1), wk.Mag((16, 16, 8)), None, (10.5, 10.5, 24))
+    assert mags == [wk.Mag(m) for m in ("2-2-1", "4-4-2", "8-8-4", "16-16-8")]
+    assert down.calculate_mags_to_upsample(wk.Mag(8), wk.Mag((2, 2, 1)), None, None) == [
+        wk.Mag(m) for m in ("4-4-2", "2-2-1")
+    ]  # 8-8-4 is not below Mag(8): mags compare by their largest factor
+    with pytest.raises(RuntimeError):
+        down.calculate_mags_to_downsample(wk.Mag(1), wk.Mag((4, 4, 16)), None, (10.5, 10.5, 24))
+    assert down.calculate_default_coarsest_mag((1000, 250, 7)) == wk.Mag(16)
+    assert down.calculate_default_coarsest_mag((40, 40, 40)) == wk.Mag(4)
+
+
+def test_mode_filter_keeps_first_of_ties():
+    rows = np.array([[2, 5, 1], [3, 5, 7], [3, 6, 7], [2, 6, 1]], dtype=np.uint16)
+    np.testing.assert_array_equal(down._mode(rows), [2, 5, 1])
+    cube = np.zeros((2, 2, 2), np.uint32)
+    cube[1, 0, 0] = cube[0, 1, 0] = cube[1, 1, 1] = cube[0, 0, 1] = 9
+    filtered = down.non_linear_filter_3d(cube, [2, 2, 2], down._mode)
+    assert filtered.dtype == np.uint32
+    np.testing.assert_array_equal(filtered, [[[0]]])  # 0 comes first in block order
+    np.testing.assert_array_equal(down.non_linear_filter_3d(cube, [1, 2, 2], down._mode),
+                                  [[[0]], [[9]]])  # fmt: skip
+
+
+def test_cube_helpers_and_jobs(tmp_path):
+    data = np.random.default_rng(5).integers(0, 200, (2, 8, 8, 4), dtype=np.uint8)
+    assert down.downsample_cube(data[0], [2, 2, 2], down.InterpolationModes.MAX).shape == (4, 4, 2)
+    np.testing.assert_array_equal(up.upsample_cube(data[0], [2, 2, 1])[::2, 1::2], data[0])
+    dataset = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    layer = dataset.add_layer("color", "color", dtype_per_channel="uint8", num_channels=2)
+    layer.bounding_box = wk.BoundingBox((0, 0, 0), (8, 8, 4))
+    layer.add_mag(1).write(data, absolute_offset=(0, 0, 0))
+    mag2 = layer._initialize_mag_from_other_mag("2", layer.get_mag(1), False)
+    assert mag2.info.chunk_shape == layer.get_mag(1).info.chunk_shape
+    down.downsample_cube_job(
+        (layer.get_mag(1).get_view(), mag2.get_view(), 0),
+        wk.Vec3Int(2, 2, 2), down.InterpolationModes.MAX, wk.Vec3Int.full(2),
+    )  # fmt: skip
+    expected = np.stack([down.downsample_cube(c, [2, 2, 2], down.InterpolationModes.MAX)
+                         for c in data])  # fmt: skip
+    np.testing.assert_array_equal(mag2.read(), expected)
+    assert not mag2._is_compressed()

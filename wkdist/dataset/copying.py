@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from wkdist.dataset.names import validate_layer_name
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError
 from wkdist.jobs.copy import ReadRegion, mag_copy_spec, plan_mag_copy
-from wkdist.location import as_location, copy_tree, is_within
+from wkdist.location import as_location, is_within
 from wkdist.storage import DataFormat
 from wkdist.storage.wkw_remote import refuse_shard_jobs
 
@@ -121,8 +121,7 @@ def add_mag_copy(
     if resume and isinstance(leftover, Path) and leftover.exists():  # resumed jobs are local
         shutil.rmtree(leftover)
     if spec is None:
-        copy_tree(source.path, layer.path / mag.to_layer_name())
-        layer.add_mag_for_existing_files(mag)
+        layer._add_fs_copy_mag(source, extend_layer_bounding_box=False)
         return None
     target = layer.add_mag(
         mag,

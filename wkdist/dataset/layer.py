@@ -344,6 +344,17 @@ class Layer:
         self._register_mag(mag, mag_path, array.spec)
         return self.get_mag(mag)
 
+    def _initialize_mag_from_other_mag(
+        self, new_mag_name: MagLike, other_mag: MagView, compress: bool
+    ) -> MagView:
+        """Add mag ``new_mag_name`` with ``other_mag``'s chunk and shard shape."""
+        return self.add_mag(
+            new_mag_name,
+            chunk_shape=other_mag.info.chunk_shape,
+            shard_shape=other_mag.info.shard_shape,
+            compress=compress,
+        )
+
     def add_mag_as_ref(
         self,
         foreign_mag_view_or_path: str | os.PathLike[str] | MagView,
@@ -379,6 +390,20 @@ class Layer:
     ) -> MagView:
         """Copy another dataset's mag file by file (same format, dtype and channels;
         no re-encoding) into this layer."""
+        return self._add_fs_copy_mag(
+            foreign_mag_view_or_path,
+            extend_layer_bounding_box=extend_layer_bounding_box,
+            exists_ok=exists_ok,
+        )
+
+    def _add_fs_copy_mag(
+        self,
+        foreign_mag_view_or_path: str | os.PathLike[str] | MagView,
+        *,
+        extend_layer_bounding_box: bool = True,
+        exists_ok: bool = False,
+    ) -> MagView:
+        # The one file-copy path: add_mag_as_copy takes it when the layout is unchanged.
         return mag_refs.add_fs_copy_mag(
             self,
             foreign_mag_view_or_path,

@@ -111,6 +111,10 @@ class View:
     def _array(self) -> StorageArray:
         return open_array(self.path, self._data_format)
 
+    def _is_compressed(self) -> bool:
+        """Whether the mag's chunks are compressed (the reference's spelling of ``info.compressed``)."""
+        return self.info.compressed
+
     def get_dtype(self) -> np.dtype:
         """The per-channel dtype of the voxels."""
         return self.info.dtype

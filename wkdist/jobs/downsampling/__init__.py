@@ -11,6 +11,7 @@ from .kernels import INTERPOLATION_MODES, downsample_cxyz, parse_interpolation_m
 from .ladder import (
     SAMPLING_MODES,
     default_coarsest_mag,
+    mag_ladder,
     parse_sampling_mode,
     sampling_ladder,
     upsampling_ladder,
@@ -25,6 +26,7 @@ __all__ = [
     "downsample_cxyz",
     "downsample_job_shape",
     "downsample_region",
+    "mag_ladder",
     "parse_interpolation_mode",
     "parse_sampling_mode",
     "sampling_ladder",

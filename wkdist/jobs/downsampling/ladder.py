@@ -106,13 +106,25 @@ def _anisotropic_step(
     return Mag((current.to_vec3_int() * factors).pairmin(coarsest.to_vec3_int())), not doubles_all
 
 
-def _ladder(
+def mag_ladder(
     from_mag: Mag,
     coarsest_mag: Mag,
     voxel_size: tuple[float, ...] | None,
     mags_of_other_layers: Iterable[MagLike],
 ) -> list[Mag]:
-    """Mags from ``from_mag`` (exclusive) up to ``coarsest_mag``; ``voxel_size`` None = double all."""
+    """Mags from ``from_mag`` (exclusive) up to ``coarsest_mag``, finest first.
+
+    ``voxel_size`` ``None`` doubles every axis (clipped to ``coarsest_mag``);
+    otherwise the anisotropic rule of the module docstring. Other layers' mags
+    are taken as in :func:`sampling_ladder`.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``from_mag`` is coarser than ``coarsest_mag`` on some axis.
+    RuntimeError
+        If ``coarsest_mag`` cannot be reached with ``voxel_size``.
+    """
     if any(f > c for f, c in zip(from_mag, coarsest_mag, strict=True)):
         raise InvalidArgumentError(
             f"from_mag={from_mag} must not be coarser than coarsest_mag={coarsest_mag} on any axis."
@@ -208,7 +220,7 @@ def sampling_ladder(
         mode = "constant_z"
     if mode == "constant_z":
         coarsest = Mag((coarsest.x, coarsest.y, source.z))
-    mags = _ladder(source, coarsest, _voxel_size_for(mode, voxel_size), mags_of_other_layers)
+    mags = mag_ladder(source, coarsest, _voxel_size_for(mode, voxel_size), mags_of_other_layers)
     if len({mag.max_dim for mag in mags}) != len(mags):
         message = (
             f"The downsampling scheme {[str(m) for m in mags]} contains several mags with the "
@@ -244,7 +256,7 @@ def upsampling_ladder(
     source, finest = Mag(from_mag), Mag(finest_mag)
     if mode == "constant_z":
         finest = Mag((finest.x, finest.y, source.z))
-    downwards = _ladder(finest, source, _voxel_size_for(mode, voxel_size), mags_of_other_layers)
+    downwards = mag_ladder(finest, source, _voxel_size_for(mode, voxel_size), mags_of_other_layers)
     mags = [*downwards[-2::-1], finest]
     for coarser, finer in zip([source, *mags], mags, strict=False):
         if not coarser > finer:
