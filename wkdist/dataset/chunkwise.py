@@ -4,7 +4,8 @@
 chunks on the storage grid (whole shards for views that are written, whole
 storage chunks for read-only views, so no two calls share a shard they write)
 and run one call per chunk with :func:`wkdist.run.tasks.run_chunk_tasks`.
-Chunk shapes are in Mag(1) voxels, as in the reference.
+Chunk shapes are in Mag(1) voxels, as in the reference. :class:`ChunkwiseMethods`
+gives :class:`~wkdist.dataset.view.View` these functions as methods.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wkdist.dataset.view_boxes import as_view
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import Vec3Int
 from wkdist.run.tasks import ChunkTask, run_chunk_tasks
@@ -199,3 +201,135 @@ def content_is_equal(
         for box in view.bounding_box.chunk(shape, shape)
     ]
     return all(run_chunk_tasks(_chunks_equal, tasks, executor=executor, progress=progress))
+
+
+def _show_progress(progress_desc: str | None, progress: bool | None) -> bool | None:
+    """The reference shows progress when given a description; wkdist's ``progress`` wins."""
+    if progress is not None:
+        return progress
+    return True if progress_desc is not None else None
+
+
+class ChunkwiseMethods:
+    """The chunk-wise methods of :class:`~wkdist.dataset.view.View` (a mixin)."""
+
+    def content_is_equal(
+        self,
+        other: View,
+        *,
+        executor: Executor | None = None,
+        progress_desc: str | None = None,
+        chunk_shape: Vec3IntLike | None = None,
+        progress: bool | None = None,
+    ) -> bool:
+        """Whether ``other`` holds the same voxels (same box size), compared chunk by
+        chunk in parallel (``chunk_shape`` in Mag(1) voxels, default one shard);
+        ``executor`` and progress as in :meth:`for_each_chunk`."""
+        return content_is_equal(
+            as_view(self),
+            other,
+            chunk_shape=chunk_shape,
+            executor=executor,
+            progress=_show_progress(progress_desc, progress),
+        )
+
+    def chunk(
+        self,
+        chunk_shape: Vec3IntLike,
+        *,
+        chunk_border_alignments: Vec3IntLike | None = None,
+        read_only: bool | None = None,
+    ) -> Iterator[View]:
+        """Sub-views of at most ``chunk_shape`` (Mag(1) voxels) covering this view,
+        on a grid whose borders are multiples of ``chunk_border_alignments``
+        (default: a grid starting at this view's corner)."""
+        return chunk_views(as_view(self), chunk_shape, chunk_border_alignments, read_only)
+
+    def for_each_chunk(
+        self,
+        func_per_chunk: Callable[[tuple[View, int]], None],
+        *,
+        chunk_shape: Vec3IntLike | None = None,
+        executor: Executor | None = None,
+        progress_desc: str | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        """Call ``func_per_chunk((chunk_view, index))`` for every chunk of this view,
+        in parallel, as one job.
+
+        Parameters
+        ----------
+        func_per_chunk
+            Reads and writes its chunk view; runs on dask workers or the executor
+            (picklable for process-based ones, thread-safe for dask's threads).
+        chunk_shape
+            Chunk size in Mag(1) voxels (default: one shard). A multiple of the
+            shard shape times the mag (of the storage chunk shape for read-only
+            views), so no two calls write the same shard.
+        executor
+            ``None``: the active dask scheduler (parallel threads by default; the
+            reference runs ``None`` sequentially); or a ``cluster_tools`` executor
+            or ``distributed.Client``.
+        progress_desc, progress
+            Show a progress bar (when ``progress_desc`` is given, or ``progress`` is
+            true; default: when stderr is a terminal).
+
+        Raises
+        ------
+        JobIncompleteError
+            If a call failed: its chunk, the worker's traceback and the chunks not done.
+        """
+        for_each_chunk(
+            as_view(self),
+            func_per_chunk,
+            chunk_shape=chunk_shape,
+            executor=executor,
+            progress=_show_progress(progress_desc, progress),
+        )
+
+    def map_chunk(
+        self,
+        func_per_chunk: Callable[[View], Any],
+        *,
+        chunk_shape: Vec3IntLike | None = None,
+        executor: Executor | None = None,
+        progress_desc: str | None = None,
+        progress: bool | None = None,
+    ) -> list[Any]:
+        """``func_per_chunk(chunk_view)`` for every chunk, in chunk order (x outermost);
+        arguments as in :meth:`for_each_chunk`."""
+        return map_chunk(
+            as_view(self),
+            func_per_chunk,
+            chunk_shape=chunk_shape,
+            executor=executor,
+            progress=_show_progress(progress_desc, progress),
+        )
+
+    def for_zipped_chunks(
+        self,
+        func_per_chunk: Callable[[tuple[View, View, int]], None],
+        target_view: View,
+        *,
+        source_chunk_shape: Vec3IntLike | None = None,
+        target_chunk_shape: Vec3IntLike | None = None,
+        executor: Executor | None = None,
+        progress_desc: str | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        """Call ``func_per_chunk((source_chunk, target_chunk, index))`` for matching
+        chunks of this view and ``target_view`` (e.g. to resample between mags).
+
+        The view sizes must have the ratio of ``source_chunk_shape`` to
+        ``target_chunk_shape`` (Mag(1) voxels; pass both or neither; default:
+        the larger shard of the two). Other arguments as in :meth:`for_each_chunk`.
+        """
+        for_zipped_chunks(
+            as_view(self),
+            target_view,
+            func_per_chunk,
+            source_chunk_shape=source_chunk_shape,
+            target_chunk_shape=target_chunk_shape,
+            executor=executor,
+            progress=_show_progress(progress_desc, progress),
+        )

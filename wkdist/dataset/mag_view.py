@@ -9,6 +9,7 @@ import dask.array as da
 
 from wkdist.dask_bridge.tasks import WriteTarget, presize_target
 from wkdist.dataset.view import View
+from wkdist.dataset.view_boxes import check_shard_alignment
 from wkdist.errors import InvalidArgumentError
 from wkdist.jobs.compress import (
     create_staging,
@@ -164,7 +165,7 @@ class MagView(View):
         layer_box = self._layer.bounding_box
         grown = layer_box.extended_by(box) if outside else layer_box
         if not allow_unaligned:
-            self._check_shard_alignment(box, grown.align_with_mag(self._mag, ceil=True))
+            check_shard_alignment(self, box, grown.align_with_mag(self._mag, ceil=True))
         if outside and grow_properties:
             self._layer.bounding_box = grown
         elif outside:

@@ -5,6 +5,8 @@ axis and writes them as one slab of ``buffer_size`` slices, so each write covers
 whole shards along that axis; ``BufferedSliceReader`` reads slabs and hands out
 their slices. Slices are ``(C, A, B)`` (or ``(A, B)`` for one channel) in the
 view's mag, where ``A, B`` are the two other axes in x, y, z order.
+:class:`SliceBufferMethods` gives :class:`~wkdist.dataset.view.View` the methods
+that open them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Self
 
 import numpy as np
 
+from wkdist.dataset.view_boxes import as_view, resolve_mag1_box
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
 
@@ -40,37 +43,6 @@ def parse_dimension(dimension: str | int) -> int:
     elif dimension in _AXES:
         return _AXES.index(str(dimension))
     raise InvalidArgumentError(f"dimension must be 'x', 'y' or 'z'; got {dimension!r}")
-
-
-def resolve_mag1_box(
-    view: View,
-    *,
-    relative_offset: Vec3IntLike | None = None,
-    absolute_offset: Vec3IntLike | None = None,
-    relative_bounding_box: BoundingBox | None = None,
-    absolute_bounding_box: BoundingBox | None = None,
-) -> tuple[Vec3Int, BoundingBox | None]:
-    """The absolute Mag(1) top-left corner and, if a box was given, the absolute box
-    (default: the view's own box)."""
-    given = [
-        v for v in (relative_offset, absolute_offset, relative_bounding_box, absolute_bounding_box)
-        if v is not None
-    ]
-    if len(given) > 1:
-        raise InvalidArgumentError(
-            "pass only one of relative_offset, absolute_offset, relative_bounding_box and "
-            "absolute_bounding_box"
-        )
-    if absolute_bounding_box is not None:
-        return absolute_bounding_box.topleft, absolute_bounding_box
-    if relative_bounding_box is not None:
-        box = relative_bounding_box.offset(view.bounding_box.topleft)
-        return box.topleft, box
-    if absolute_offset is not None:
-        return Vec3Int(absolute_offset), None
-    if relative_offset is not None:
-        return view.bounding_box.topleft + Vec3Int(relative_offset), None
-    return view.bounding_box.topleft, view.bounding_box
 
 
 class BufferedSliceWriter:
@@ -234,3 +206,73 @@ class BufferedSliceReader:
         traceback: TracebackType | None,
     ) -> None:
         return None
+
+
+class SliceBufferMethods:
+    """The slice-buffer methods of :class:`~wkdist.dataset.view.View` (a mixin)."""
+
+    def get_buffered_slice_writer(
+        self,
+        buffer_size: int | None = None,
+        dimension: str | int = "z",
+        *,
+        relative_offset: Vec3IntLike | None = None,
+        absolute_offset: Vec3IntLike | None = None,
+        relative_bounding_box: BoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | None = None,
+        use_logging: bool = False,
+        allow_unaligned: bool = False,
+    ) -> BufferedSliceWriter:
+        """A writer that takes slices along ``dimension`` one by one (``send``) and
+        writes ``buffer_size`` of them at a time (default: one shard deep).
+
+        The first slice goes to the offset or box corner given (Mag(1) voxels;
+        default: this view's corner). An offset or buffer size that does not
+        line up with the storage chunks raises unless ``allow_unaligned`` (then
+        warns). ``use_logging`` is accepted for compatibility and ignored.
+        """
+        del use_logging
+        view = as_view(self)
+        axis = parse_dimension(dimension)
+        topleft, _ = resolve_mag1_box(
+            view,
+            relative_offset=relative_offset,
+            absolute_offset=absolute_offset,
+            relative_bounding_box=relative_bounding_box,
+            absolute_bounding_box=absolute_bounding_box,
+        )
+        return BufferedSliceWriter(
+            view,
+            topleft=topleft,
+            buffer_size=view.info.shard_shape[axis] if buffer_size is None else buffer_size,
+            dimension=axis,
+            allow_unaligned=allow_unaligned,
+        )
+
+    def get_buffered_slice_reader(
+        self,
+        buffer_size: int | None = None,
+        dimension: str | int = "z",
+        *,
+        relative_bounding_box: BoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | None = None,
+        use_logging: bool = False,
+    ) -> BufferedSliceReader:
+        """A reader that yields the slices along ``dimension`` of a box (Mag(1)
+        voxels; default: this view), reading ``buffer_size`` at a time (default:
+        one shard deep). Slices are ``(C, A, B)`` in this view's mag."""
+        del use_logging
+        view = as_view(self)
+        axis = parse_dimension(dimension)
+        _, box = resolve_mag1_box(
+            view,
+            relative_bounding_box=relative_bounding_box,
+            absolute_bounding_box=absolute_bounding_box,
+        )
+        assert box is not None
+        return BufferedSliceReader(
+            view,
+            box=box,
+            buffer_size=view.info.shard_shape[axis] if buffer_size is None else buffer_size,
+            dimension=axis,
+        )

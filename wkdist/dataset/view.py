@@ -7,7 +7,6 @@ data exchanged is always ``(C, X, Y, Z)`` in the view's own mag.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,13 +16,13 @@ import numpy as np
 from wkdist.dask_bridge.read import view_to_dask
 from wkdist.dask_bridge.tasks import WriteTarget
 from wkdist.dask_bridge.write import plan_write
-from wkdist.dataset import chunkwise
 from wkdist.dataset._data import coerce_to_cxyz
-from wkdist.dataset.slice_buffers import (
-    BufferedSliceReader,
-    BufferedSliceWriter,
-    parse_dimension,
-    resolve_mag1_box,
+from wkdist.dataset.chunkwise import ChunkwiseMethods
+from wkdist.dataset.slice_buffers import SliceBufferMethods
+from wkdist.dataset.view_boxes import (
+    check_shard_alignment,
+    resolve_box,
+    warn_if_unaligned_view,
 )
 from wkdist.errors import InvalidArgumentError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
@@ -32,8 +31,6 @@ from wkdist.run.journaled import Job, journaled, run_journaled
 from wkdist.storage import DataFormat, open_array
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from concurrent.futures import Executor
 
     from dask.delayed import Delayed
 
@@ -42,7 +39,7 @@ if TYPE_CHECKING:
     from wkdist.storage import ArraySpec, StorageArray
 
 
-class View:
+class View(ChunkwiseMethods, SliceBufferMethods):
     """A box of voxels in one mag, readable and (unless read-only) writable.
 
     Obtain views with :meth:`MagView.get_view`; do not construct them directly.
@@ -133,95 +130,6 @@ class View:
             (self._path, self._data_format, self._mag, self._bounding_box, self._read_only),
         )
 
-    # ------------------------------------------------------- box resolution
-    def _resolve_box(
-        self,
-        *,
-        method: str,
-        size: Vec3IntLike | None = None,
-        relative_offset: Vec3IntLike | None = None,
-        absolute_offset: Vec3IntLike | None = None,
-        relative_bounding_box: BoundingBox | None = None,
-        absolute_bounding_box: BoundingBox | None = None,
-        offset: Vec3IntLike | None = None,
-        size_in_mag: Vec3IntLike | None = None,
-    ) -> BoundingBox:
-        """Turn the many ways to name a box into one absolute Mag(1) box.
-
-        ``offset`` (first API edition) is in this mag's voxels, and so is the
-        ``size`` that comes with it. ``size_in_mag`` is the shape of written data.
-        """
-        given = {
-            name: value
-            for name, value in (
-                ("relative_offset", relative_offset),
-                ("absolute_offset", absolute_offset),
-                ("relative_bounding_box", relative_bounding_box),
-                ("absolute_bounding_box", absolute_bounding_box),
-                ("offset", offset),
-            )
-            if value is not None
-        }
-        if len(given) > 1:
-            raise InvalidArgumentError(
-                f"{method}() takes one of relative_offset, absolute_offset, "
-                f"relative_bounding_box, absolute_bounding_box and offset; got {sorted(given)}"
-            )
-        boxes_given = relative_bounding_box is not None or absolute_bounding_box is not None
-        if boxes_given and (size is not None or size_in_mag is not None):
-            raise InvalidArgumentError(
-                f"{method}() got a bounding box and a size; pass only the bounding box"
-            )
-        mag = self._mag.to_vec3_int()
-        if absolute_bounding_box is not None:
-            box = BoundingBox(absolute_bounding_box.topleft, absolute_bounding_box.size)
-        elif relative_bounding_box is not None:
-            box = BoundingBox(
-                relative_bounding_box.topleft, relative_bounding_box.size
-            ).offset(self.bounding_box.topleft)
-        elif offset is not None:
-            warnings.warn(
-                f"{method}(offset=...) counts in the mag's own voxels (first API edition); "
-                "use absolute_offset= in Mag(1) voxels instead",
-                FutureWarning,
-                stacklevel=3,
-            )
-            own_size = size_in_mag if size_in_mag is not None else size
-            if own_size is None:
-                raise InvalidArgumentError(f"{method}(offset=...) needs size= as well")
-            box = BoundingBox(Vec3Int(offset), Vec3Int(own_size)).from_mag_to_mag1(self._mag)
-        else:
-            if size_in_mag is not None:
-                mag1_size = Vec3Int(size_in_mag) * mag
-            elif size is not None and relative_offset is None and absolute_offset is None:
-                # The reference's deprecated form: a size alone counts in this mag's voxels.
-                mag1_size = Vec3Int(size) * mag
-            elif size is not None:
-                mag1_size = Vec3Int(size)
-            elif relative_offset is None and absolute_offset is None:
-                return self.bounding_box
-            else:
-                raise InvalidArgumentError(
-                    f"{method}() got an offset but no size; pass size= (in Mag(1) voxels)"
-                )
-            if absolute_offset is not None:
-                topleft = Vec3Int(absolute_offset)
-            else:
-                rel = Vec3Int(relative_offset) if relative_offset is not None else Vec3Int.zeros()
-                topleft = self.bounding_box.topleft + rel
-            box = BoundingBox(topleft, mag1_size)
-        if not box.size.is_positive(strictly_positive=True):
-            raise InvalidArgumentError(
-                f"{method}(): the size {box.size} (in Mag(1) voxels) contains a zero or "
-                "negative value; every dimension must be at least 1"
-            )
-        if not box.topleft.is_positive():
-            raise InvalidArgumentError(
-                f"{method}(): the offset {box.topleft} (in Mag(1) voxels) is negative; "
-                "offsets must be >= 0"
-            )
-        return box
-
     # ------------------------------------------------------------------ read
     def read(
         self,
@@ -249,7 +157,8 @@ class View:
 
         With no arguments the whole view is read. Regions without data read as zeros.
         """
-        box = self._resolve_box(
+        box = resolve_box(
+            self,
             method="read",
             size=size,
             relative_offset=relative_offset,
@@ -326,7 +235,7 @@ class View:
                 f"{self.bounding_box}; write through the MagView to grow the layer"
             )
         if not allow_unaligned and not isinstance(data, da.Array):
-            self._check_shard_alignment(box, self.bounding_box)
+            check_shard_alignment(self, box, self.bounding_box)
         return self._write_box(data, box, compute=compute, update_properties=False)
 
     def _prepare_write(
@@ -345,7 +254,7 @@ class View:
             box_args["relative_offset"] = Vec3Int.zeros()
         boxes = (box_args.get("relative_bounding_box"), box_args.get("absolute_bounding_box"))
         size_in_mag = Vec3Int(data.shape[-3:]) if boxes == (None, None) else None
-        box = self._resolve_box(method="write", size_in_mag=size_in_mag, **box_args)
+        box = resolve_box(self, method="write", size_in_mag=size_in_mag, **box_args)
         expected = box.in_mag(self._mag).size
         if Vec3Int(data.shape[-3:]) != expected:
             raise InvalidArgumentError(
@@ -356,27 +265,6 @@ class View:
             return box, data
         spec = self.info
         return box, coerce_to_cxyz(data, dtype=spec.dtype, num_channels=spec.num_channels)
-
-    def _check_shard_alignment(self, box: BoundingBox, view_box: BoundingBox) -> None:
-        """Raise (warn for raw WKW) unless the Mag(1) ``box`` covers whole shards,
-        clipped to the Mag(1) ``view_box``."""
-        spec = self.info
-        box_in_mag = box.in_mag(self._mag)
-        view_in_mag = view_box.in_mag(self._mag)
-        aligned = box_in_mag.align_with_mag(spec.shard_shape, ceil=True)
-        if aligned.intersected_with(view_in_mag, dont_assert=True) == box_in_mag:
-            return
-        message = (
-            f"The box to write {box_in_mag} (in mag {self._mag.to_layer_name()} voxels) "
-            f"is not aligned with the shard shape {tuple(spec.shard_shape)} of {self.path}. "
-            "Write whole shards (BoundingBox.align_with_mag(shard_shape, ceil=True), clipped "
-            "to the layer's box), or pass allow_unaligned=True and make sure no other "
-            "writer touches the same shards at the same time."
-        )
-        if spec.data_format == DataFormat.WKW and not spec.compressed:
-            warnings.warn(message, UserWarning, stacklevel=4)
-            return
-        raise InvalidArgumentError(message)
 
     def _ensure_writable(self) -> None:
         if self.read_only:
@@ -431,43 +319,6 @@ class View:
         self._array.write(box.in_mag(self._mag).topleft, data)
         return None
 
-    def _warn_if_unaligned_view(self, box: BoundingBox) -> None:
-        """Writable views that do not cover whole shards are unsafe to write in parallel."""
-        shard = self.info.shard_shape
-        box_in_mag = box.in_mag(self._mag)
-        whole = box_in_mag.align_with_mag(shard, ceil=True).intersected_with(
-            self.bounding_box.in_mag(self._mag), dont_assert=True
-        )
-        if whole != box_in_mag:
-            warnings.warn(
-                f"[WARNING] get_view() was called without shard alignment: the box "
-                f"{box_in_mag} (mag {self._mag.to_layer_name()} voxels) is not aligned with "
-                f"the shard shape {tuple(shard)}. Use such views only sequentially; "
-                "parallel writes through them may lose data.",
-                UserWarning,
-                stacklevel=3,
-            )
-
-    def content_is_equal(
-        self,
-        other: View,
-        *,
-        executor: Executor | None = None,
-        progress_desc: str | None = None,
-        chunk_shape: Vec3IntLike | None = None,
-        progress: bool | None = None,
-    ) -> bool:
-        """Whether ``other`` holds the same voxels (same box size), compared chunk by
-        chunk in parallel (``chunk_shape`` in Mag(1) voxels, default one shard);
-        ``executor`` and progress as in :meth:`for_each_chunk`."""
-        return chunkwise.content_is_equal(
-            self,
-            other,
-            chunk_shape=chunk_shape,
-            executor=executor,
-            progress=_show_progress(progress_desc, progress),
-        )
-
     # -------------------------------------------------------------- sub-views
     def get_view(
         self,
@@ -484,7 +335,8 @@ class View:
 
         A writable sub-view must lie inside this view; a read-only one may reach beyond.
         """
-        box = self._resolve_box(
+        box = resolve_box(
+            self,
             method="get_view",
             size=size,
             relative_offset=relative_offset,
@@ -504,7 +356,7 @@ class View:
                     f"The box of the new view {box} is not inside this view's box "
                     f"{self.bounding_box}; only read-only views may reach beyond it"
                 )
-            self._warn_if_unaligned_view(box)
+            warn_if_unaligned_view(self, box)
         return View(
             self.path,
             data_format=self._data_format,
@@ -513,181 +365,8 @@ class View:
             read_only=read_only,
         )
 
-    def chunk(
-        self,
-        chunk_shape: Vec3IntLike,
-        *,
-        chunk_border_alignments: Vec3IntLike | None = None,
-        read_only: bool | None = None,
-    ) -> Iterator[View]:
-        """Sub-views of at most ``chunk_shape`` (Mag(1) voxels) covering this view,
-        on a grid whose borders are multiples of ``chunk_border_alignments``
-        (default: a grid starting at this view's corner)."""
-        return chunkwise.chunk_views(self, chunk_shape, chunk_border_alignments, read_only)
-
-    def for_each_chunk(
-        self,
-        func_per_chunk: Callable[[tuple[View, int]], None],
-        *,
-        chunk_shape: Vec3IntLike | None = None,
-        executor: Executor | None = None,
-        progress_desc: str | None = None,
-        progress: bool | None = None,
-    ) -> None:
-        """Call ``func_per_chunk((chunk_view, index))`` for every chunk of this view,
-        in parallel, as one job.
-
-        Parameters
-        ----------
-        func_per_chunk
-            Reads and writes its chunk view; runs on dask workers or the executor
-            (picklable for process-based ones, thread-safe for dask's threads).
-        chunk_shape
-            Chunk size in Mag(1) voxels (default: one shard). A multiple of the
-            shard shape times the mag (of the storage chunk shape for read-only
-            views), so no two calls write the same shard.
-        executor
-            ``None``: the active dask scheduler (parallel threads by default; the
-            reference runs ``None`` sequentially); or a ``cluster_tools`` executor
-            or ``distributed.Client``.
-        progress_desc, progress
-            Show a progress bar (when ``progress_desc`` is given, or ``progress`` is
-            true; default: when stderr is a terminal).
-
-        Raises
-        ------
-        JobIncompleteError
-            If a call failed: its chunk, the worker's traceback and the chunks not done.
-        """
-        chunkwise.for_each_chunk(
-            self,
-            func_per_chunk,
-            chunk_shape=chunk_shape,
-            executor=executor,
-            progress=_show_progress(progress_desc, progress),
-        )
-
-    def map_chunk(
-        self,
-        func_per_chunk: Callable[[View], Any],
-        *,
-        chunk_shape: Vec3IntLike | None = None,
-        executor: Executor | None = None,
-        progress_desc: str | None = None,
-        progress: bool | None = None,
-    ) -> list[Any]:
-        """``func_per_chunk(chunk_view)`` for every chunk, in chunk order (x outermost);
-        arguments as in :meth:`for_each_chunk`."""
-        return chunkwise.map_chunk(
-            self,
-            func_per_chunk,
-            chunk_shape=chunk_shape,
-            executor=executor,
-            progress=_show_progress(progress_desc, progress),
-        )
-
-    def for_zipped_chunks(
-        self,
-        func_per_chunk: Callable[[tuple[View, View, int]], None],
-        target_view: View,
-        *,
-        source_chunk_shape: Vec3IntLike | None = None,
-        target_chunk_shape: Vec3IntLike | None = None,
-        executor: Executor | None = None,
-        progress_desc: str | None = None,
-        progress: bool | None = None,
-    ) -> None:
-        """Call ``func_per_chunk((source_chunk, target_chunk, index))`` for matching
-        chunks of this view and ``target_view`` (e.g. to resample between mags).
-
-        The view sizes must have the ratio of ``source_chunk_shape`` to
-        ``target_chunk_shape`` (Mag(1) voxels; pass both or neither; default:
-        the larger shard of the two). Other arguments as in :meth:`for_each_chunk`.
-        """
-        chunkwise.for_zipped_chunks(
-            self,
-            target_view,
-            func_per_chunk,
-            source_chunk_shape=source_chunk_shape,
-            target_chunk_shape=target_chunk_shape,
-            executor=executor,
-            progress=_show_progress(progress_desc, progress),
-        )
-
-
-    # ---------------------------------------------------------- slice buffers
-    def get_buffered_slice_writer(
-        self,
-        buffer_size: int | None = None,
-        dimension: str | int = "z",
-        *,
-        relative_offset: Vec3IntLike | None = None,
-        absolute_offset: Vec3IntLike | None = None,
-        relative_bounding_box: BoundingBox | None = None,
-        absolute_bounding_box: BoundingBox | None = None,
-        use_logging: bool = False,
-        allow_unaligned: bool = False,
-    ) -> BufferedSliceWriter:
-        """A writer that takes slices along ``dimension`` one by one (``send``) and
-        writes ``buffer_size`` of them at a time (default: one shard deep).
-
-        The first slice goes to the offset or box corner given (Mag(1) voxels;
-        default: this view's corner). An offset or buffer size that does not
-        line up with the storage chunks raises unless ``allow_unaligned`` (then
-        warns). ``use_logging`` is accepted for compatibility and ignored.
-        """
-        del use_logging
-        axis = parse_dimension(dimension)
-        topleft, _ = resolve_mag1_box(
-            self,
-            relative_offset=relative_offset,
-            absolute_offset=absolute_offset,
-            relative_bounding_box=relative_bounding_box,
-            absolute_bounding_box=absolute_bounding_box,
-        )
-        return BufferedSliceWriter(
-            self,
-            topleft=topleft,
-            buffer_size=self.info.shard_shape[axis] if buffer_size is None else buffer_size,
-            dimension=axis,
-            allow_unaligned=allow_unaligned,
-        )
-
-    def get_buffered_slice_reader(
-        self,
-        buffer_size: int | None = None,
-        dimension: str | int = "z",
-        *,
-        relative_bounding_box: BoundingBox | None = None,
-        absolute_bounding_box: BoundingBox | None = None,
-        use_logging: bool = False,
-    ) -> BufferedSliceReader:
-        """A reader that yields the slices along ``dimension`` of a box (Mag(1)
-        voxels; default: this view), reading ``buffer_size`` at a time (default:
-        one shard deep). Slices are ``(C, A, B)`` in this view's mag."""
-        del use_logging
-        axis = parse_dimension(dimension)
-        _, box = resolve_mag1_box(
-            self,
-            relative_bounding_box=relative_bounding_box,
-            absolute_bounding_box=absolute_bounding_box,
-        )
-        assert box is not None
-        return BufferedSliceReader(
-            self,
-            box=box,
-            buffer_size=self.info.shard_shape[axis] if buffer_size is None else buffer_size,
-            dimension=axis,
-        )
 
 def _rebuild_view(
     path: Location, data_format: DataFormat, mag: Mag, box: BoundingBox | None, read_only: bool
 ) -> View:
     return View(path, data_format=data_format, mag=mag, bounding_box=box, read_only=read_only)
-
-
-def _show_progress(progress_desc: str | None, progress: bool | None) -> bool | None:
-    """The reference shows progress when given a description; wkdist's ``progress`` wins."""
-    if progress is not None:
-        return progress
-    return True if progress_desc is not None else None
