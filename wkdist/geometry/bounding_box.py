@@ -1,4 +1,6 @@
-"""Axis-aligned 3-d integer boxes: alignment to mags/grids and iteration over grids.
+"""Axis-aligned 3-d integer boxes: the value type. Its serializations come from
+:mod:`~wkdist.geometry.box_serialization`, alignment to mags/grids and iteration
+over grids from :mod:`~wkdist.geometry.grid`.
 
 Grid cells are always visited in one order: x outermost, z innermost (see
 :mod:`wkdist.geometry.grid`).
@@ -6,11 +8,8 @@ Grid cells are always visited in one order: x outermost, z innermost (see
 
 from __future__ import annotations
 
-import math
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import product
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import numpy as np
@@ -18,18 +17,18 @@ import numpy as np
 from wkdist.errors import InvalidArgumentError
 
 from .box_serialization import BoxSerialization
+from .grid import BoxGrid
 from .mag import Mag, MagLike
 from .nd_bounding_box import NDBoundingBox, NormalizedBoundingBox
 from .vec3_int import Vec3Int, Vec3IntLike
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
 __all__ = ["BoundingBox", "BoundingBoxLike"]
 
 _DEFAULT_NAME = "Unnamed Bounding Box"
 _AXES = ("x", "y", "z")
-_CHECKPOINT = re.compile(r"([0-9]+_){5}[0-9]+")
 
 
 def _axis_index(axis: str) -> int:
@@ -39,24 +38,8 @@ def _axis_index(axis: str) -> int:
         raise KeyError(f"axis={axis!r} does not exist; expected one of {_AXES}.") from None
 
 
-def _positive_vec(value: Vec3IntLike, argument: str) -> Vec3Int:
-    vec = Vec3Int(value)
-    if not vec.is_positive(strictly_positive=True):
-        raise InvalidArgumentError(f"{argument}={vec} must be positive in every axis.")
-    return vec
-
-
-def _grid_vec(mag: Mag | Vec3IntLike) -> Vec3Int:
-    return mag.to_vec3_int() if isinstance(mag, Mag) else _positive_vec(mag, "mag")
-
-
-def _grid_axis(start: int, end: int, anchor: int, step: int) -> range:
-    """Starts of the grid cells ``anchor + k*step`` that overlap ``[start, end)``."""
-    return range(start - (start - anchor) % step, end, step)
-
-
 @dataclass(frozen=True, slots=True, init=False, eq=False, repr=False)
-class BoundingBox(BoxSerialization):
+class BoundingBox(BoxSerialization, BoxGrid):
     """An axis-aligned box of voxels; ``topleft`` inclusive, ``bottomright`` exclusive.
 
     Parameters
@@ -344,148 +327,6 @@ class BoundingBox(BoxSerialization):
         """Convert from voxels of ``from_mag`` (anything ``Mag()`` accepts) to Mag(1) voxels."""
         vec = Mag(from_mag).to_vec3_int()
         return self._evolve(self.topleft * vec, self.size * vec)
-
-    def align_with_mag(self, mag: Mag | Vec3IntLike, ceil: bool = False) -> BoundingBox:
-        """Round both corners to multiples of ``mag`` (a ``Mag`` or any grid shape).
-
-        Parameters
-        ----------
-        mag
-            The grid to align to: a ``Mag`` or any positive grid shape, e.g. a
-            shard shape, in the same voxels as this box.
-        ceil
-            If true the box grows to the enclosing aligned box, otherwise it
-            shrinks to the largest aligned box inside. When shrinking leaves
-            nothing, the result spans between the rounded corners (flipped),
-            exactly as in webknossos.
-
-        Returns
-        -------
-        BoundingBox
-            Box whose topleft and bottomright are multiples of ``mag``.
-        """
-        vec = _grid_vec(mag)
-        tl, br = self.topleft, self.bottomright
-        if ceil:
-            new_tl = tl - tl % vec
-            new_br = br - br % -vec
-        else:
-            new_tl = tl - tl % -vec
-            new_br = br - br % vec
-        return self._evolve(new_tl, new_br - new_tl)
-
-    def _align_with_mag_slow(self, mag: Mag | Vec3IntLike, ceil: bool = False) -> BoundingBox:
-        # Float-based twin of align_with_mag, kept as an independent oracle for the
-        # property tests (exact only below 2**53; raises OverflowError far beyond).
-        vec = _grid_vec(mag)
-        lo, hi = (math.floor, math.ceil) if ceil else (math.ceil, math.floor)
-        new_tl = [lo(p / m) * m for p, m in zip(self.topleft, vec, strict=True)]
-        new_br = [hi(p / m) * m for p, m in zip(self.bottomright, vec, strict=True)]
-        return self._evolve(new_tl, Vec3Int(new_br) - new_tl)
-
-    def _grid_ranges(
-        self, chunk_shape: Vec3Int, anchor: Vec3Int, clip_to: BoundingBox | None = None
-    ) -> tuple[range, range, range]:
-        """Per axis, the starts of the grid cells overlapping this box (and ``clip_to``)."""
-        tl, br = self.topleft, self.bottomright
-        if clip_to is not None:
-            tl, br = tl.pairmax(clip_to.topleft), br.pairmin(clip_to.bottomright)
-        if not (br - tl).is_positive(strictly_positive=True):
-            return (range(0), range(0), range(0))
-        x, y, z = (_grid_axis(tl[i], br[i], anchor[i], chunk_shape[i]) for i in range(3))
-        return (x, y, z)
-
-    def _chunk_grid(
-        self, chunk_shape: Vec3IntLike, chunk_border_alignments: Vec3IntLike | None
-    ) -> tuple[Vec3Int, Vec3Int]:
-        shape = _positive_vec(chunk_shape, "chunk_shape")
-        if chunk_border_alignments is None:
-            return shape, self.topleft
-        alignments = _positive_vec(chunk_border_alignments, "chunk_border_alignments")
-        if any(shape % alignments):
-            raise InvalidArgumentError(
-                f"chunk_shape={shape} must be divisible by chunk_border_alignments={alignments}."
-            )
-        return shape, self.topleft - self.topleft % alignments
-
-    def iter_chunk_toplefts(
-        self,
-        chunk_shape: Vec3IntLike,
-        chunk_border_alignments: Vec3IntLike | None = None,
-        clip_to: BoundingBox | None = None,
-    ) -> Iterator[tuple[int, int, int]]:
-        """Unclipped topleft of every cell of ``chunk``'s grid, same order as ``chunk``.
-
-        Cheaper than ``chunk`` (no box objects). With ``chunk_border_alignments``
-        the first cell may start before ``topleft``; with
-        ``chunk_border_alignments=chunk_shape`` the grid is anchored at 0.
-
-        Parameters
-        ----------
-        chunk_shape, chunk_border_alignments
-            As for ``chunk``.
-        clip_to
-            If given, only cells overlapping both boxes are yielded.
-        """
-        shape, anchor = self._chunk_grid(chunk_shape, chunk_border_alignments)
-        xs, ys, zs = self._grid_ranges(shape, anchor, clip_to)
-        return product(xs, ys, zs)
-
-    def chunk(
-        self,
-        chunk_shape: Vec3IntLike,
-        chunk_border_alignments: Vec3IntLike | None = None,
-    ) -> Iterator[BoundingBox]:
-        """Split into boxes of at most ``chunk_shape``, clipped to this box.
-
-        The grid starts at ``topleft``; with ``chunk_border_alignments`` it is
-        shifted so that every border between two chunks is a multiple of it.
-        Order: x outermost, z innermost (like ``itertools.product``).
-
-        Parameters
-        ----------
-        chunk_shape
-            Positive cell size, in the voxels of this box.
-        chunk_border_alignments
-            Positive vector dividing ``chunk_shape``.
-
-        Raises
-        ------
-        InvalidArgumentError
-            If a shape is not positive or ``chunk_shape`` is not divisible by
-            ``chunk_border_alignments``.
-        """
-        shape, anchor = self._chunk_grid(chunk_shape, chunk_border_alignments)
-        xs, ys, zs = self._grid_ranges(shape, anchor)
-        for start in product(xs, ys, zs):
-            yield self._clip_cell(start, shape)
-
-    def grid_boxes(self, grid_shape: Vec3IntLike) -> Iterator[BoundingBox]:
-        """Cells of the grid ``k * grid_shape`` (anchored at 0) that overlap this box,
-        each clipped to this box.
-
-        Order: as :meth:`chunk` (x outermost, z innermost). The cell index of a
-        yielded box is ``box.topleft // grid_shape``.
-
-        Parameters
-        ----------
-        grid_shape
-            Cell size, e.g. a shard shape, in the voxels of this box.
-        """
-        shape = _positive_vec(grid_shape, "grid_shape")
-        xs, ys, zs = self._grid_ranges(shape, Vec3Int.zeros())
-        for start in product(xs, ys, zs):
-            yield self._clip_cell(start, shape)
-
-    def _clip_cell(self, start: tuple[int, int, int], shape: Vec3Int) -> BoundingBox:
-        tl, br = self.topleft, self.bottomright
-        lo = Vec3Int.from_xyz(max(start[0], tl[0]), max(start[1], tl[1]), max(start[2], tl[2]))
-        hi = Vec3Int.from_xyz(
-            min(start[0] + shape[0], br[0]),
-            min(start[1] + shape[1], br[1]),
-            min(start[2] + shape[2], br[2]),
-        )
-        return self._evolve(lo, hi - lo)
 
     def normalize_axes(self, num_channels: int) -> NormalizedBoundingBox:
         """The box with a leading ``c`` axis of ``num_channels`` channels."""
