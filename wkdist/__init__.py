@@ -35,6 +35,7 @@ _EXPORTS = {
     ),
     "wkdist.dataset.attachments": (
         "AgglomerateAttachment",
+        "AgglomerateGraph",
         "Attachment",
         "Attachments",
         "ConnectomeAttachment",

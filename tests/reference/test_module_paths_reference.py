@@ -1,7 +1,8 @@
 """Reference cases: helpers users import from the reference's inner module paths.
 
 Re-stated from webknossos-libs ``webknossos/tests/dataset/test_tinywkw.py``,
-``test_downsampling.py`` and ``test_upsampling.py``; the
+``test_downsampling.py``, ``test_upsampling.py`` and
+``test_agglomerate_attachment.py``; the
 same calls run against ``webknossos`` 4.3.3 with ``WKDIST_REFERENCE_IMPL=webknossos``.
 """
 
@@ -113,3 +114,59 @@ def test_cube_helpers_and_jobs(tmp_path):
                          for c in data])  # fmt: skip
     np.testing.assert_array_equal(mag2.read(), expected)
     assert not mag2._is_compressed()
+
+
+# --------------------------------------------------------------------------- agglomerate views
+
+
+def _graph():
+    graph = wk.AgglomerateGraph()
+    for segment in range(1, 6):
+        graph.add_segment(segment, position=wk.Vec3Int(segment, 2 * segment, 3))
+    graph.add_affinity_edge(4, 1, affinity=0.5)
+    graph.add_affinity_edge(1, 3, affinity=2.0)
+    graph.add_affinity_edge(5, 2, affinity=1.5)
+    return graph
+
+
+def test_agglomerate_view_layout(tmp_path):
+    import zarr
+
+    attachment = wk.AgglomerateAttachment.create(tmp_path / "view", _graph(),
+                                                 segmentation_dtype="uint64")  # fmt: skip
+    assert attachment.name == "view"
+    group = zarr.open_group(tmp_path / "view", mode="r")
+    assert group.attrs["voxelytics"]["artifact_class"] == "AgglomerateViewArtifact"
+    expected = {
+        "segment_to_agglomerate": [0, 1, 2, 1, 1, 2],
+        "agglomerate_to_segments_offsets": [0, 0, 3, 5],
+        "agglomerate_to_segments": [1, 3, 4, 2, 5],
+        "agglomerate_to_edges_offsets": [0, 0, 2, 3],
+        "agglomerate_to_edges": [[0, 1], [0, 2], [0, 1]],
+        "agglomerate_to_affinities": [2.0, 0.5, 1.5],
+    }
+    for name, values in expected.items():
+        np.testing.assert_array_equal(group[name][...], values)
+    assert group["agglomerate_to_segments"].dtype == np.uint64
+    assert group["agglomerate_to_positions"][2].tolist() == [4, 8, 3]
+    graph = attachment.to_graph()
+    assert sorted(graph.edges(data="affinity")) == sorted(_graph().edges(data="affinity"))
+    assert graph.nodes[5]["position"] == wk.Vec3Int(5, 10, 3)
+    sparse = wk.AgglomerateGraph()
+    sparse.add_segment(2, position=(0, 0, 0))
+    with pytest.raises(ValueError, match="dense"):
+        wk.AgglomerateAttachment.create(tmp_path / "sparse", sparse)
+
+
+def test_agglomerate_view_read_by_webknossos(tmp_path):
+    webknossos = pytest.importorskip("webknossos")
+    dataset = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    layer = dataset.add_layer("seg", "segmentation", dtype="uint32", largest_segment_id=5)
+    added = wk.AgglomerateAttachment.create_and_add_to(layer, "view", _graph())
+    assert layer.attachments.agglomerates[0].name == "view"
+    with pytest.raises(FileExistsError):
+        wk.AgglomerateAttachment.create_and_add_to(layer, "view", _graph())
+    other = webknossos.AgglomerateAttachment.from_path_and_name(
+        added.path, "view", data_format=webknossos.AttachmentDataFormat.Zarr3
+    ).to_graph()
+    assert sorted(other.edges(data="affinity")) == sorted(_graph().edges(data="affinity"))

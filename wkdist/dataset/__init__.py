@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wkdist.dataset.attachments import (
     AgglomerateAttachment,
+    AgglomerateGraph,
     Attachment,
     Attachments,
     ConnectomeAttachment,
@@ -29,6 +30,7 @@ __all__ = [
     "COLOR_CATEGORY",
     "SEGMENTATION_CATEGORY",
     "AgglomerateAttachment",
+    "AgglomerateGraph",
     "Attachment",
     "Attachments",
     "ConnectomeAttachment",

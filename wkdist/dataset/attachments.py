@@ -15,8 +15,14 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from wkdist.dataset.agglomerate_graphs import (
+    SEGMENTATION_DTYPES,
+    AgglomerateGraph,
+    read_agglomerate_view,
+    write_agglomerate_view,
+)
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
-from wkdist.location import require_local
+from wkdist.location import LocationLike, as_location, require_local
 from wkdist.properties.attachments import (
     LIST_CONTAINERS,
     AttachmentDataFormat,
@@ -27,10 +33,13 @@ from wkdist.properties.attachments import (
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from wkdist.dataset.layer import Layer
+    from numpy.typing import DTypeLike
+
+    from wkdist.dataset.layer import Layer, SegmentationLayer
 
 __all__ = [
     "AgglomerateAttachment",
+    "AgglomerateGraph",
     "Attachment",
     "Attachments",
     "ConnectomeAttachment",
@@ -141,6 +150,65 @@ class AgglomerateAttachment(Attachment):
     container_name = "agglomerates"
     type_name = "agglomerate"
     data_formats = (_F.Zarr3, _F.HDF5)
+
+    @classmethod
+    def create(
+        cls,
+        path: LocationLike,
+        graph: AgglomerateGraph,
+        *,
+        segmentation_dtype: DTypeLike = "uint32",
+    ) -> Self:
+        """Write ``graph`` as a Zarr v3 agglomerate view at ``path`` (named after its last
+        component); ``segmentation_dtype`` is the segmentation layer's (uint32 or uint64).
+
+        Raises
+        ------
+        InvalidArgumentError
+            If segment ids are not dense positive integers or the dtype is not allowed.
+        """
+        location = as_location(path)
+        write_agglomerate_view(location, graph, segmentation_dtype)
+        return cls.from_path_and_name(str(location), location.name, data_format=_F.Zarr3)
+
+    @classmethod
+    def create_and_add_to(
+        cls, layer: SegmentationLayer, name: str, graph: AgglomerateGraph
+    ) -> Self:
+        """Write ``graph`` into ``<layer>/agglomerates/<name>`` and record it in the layer.
+
+        Raises
+        ------
+        InvalidArgumentError
+            If the layer's dtype is not uint32 or uint64.
+        FileExistsError
+            If that folder exists already.
+        """
+        if layer.dtype not in SEGMENTATION_DTYPES:
+            raise InvalidArgumentError(
+                f"agglomerates need a uint32 or uint64 segmentation layer; {layer.name!r} "
+                f"has dtype {layer.dtype}"
+            )
+        path = layer.resolved_path / cls.container_name / name
+        if path.exists():
+            raise FileExistsError(f"an agglomerate attachment exists already at {path}")
+        attachment = cls.create(path, graph, segmentation_dtype=layer.dtype)
+        layer.attachments.add_attachment_as_ref(attachment)
+        return attachment
+
+    def to_graph(self) -> AgglomerateGraph:
+        """The graph of this (Zarr v3) agglomerate view.
+
+        Raises
+        ------
+        NotImplementedError
+            For HDF5 agglomerate files.
+        """
+        if self.data_format != _F.Zarr3:
+            raise NotImplementedError(
+                f"to_graph() reads Zarr v3 agglomerate views; {self.name!r} is {self.data_format}"
+            )
+        return read_agglomerate_view(self.path)
 
 
 class SegmentIndexAttachment(Attachment):

@@ -390,26 +390,15 @@ class Layer:
     ) -> MagView:
         """Copy another dataset's mag file by file (same format, dtype and channels;
         no re-encoding) into this layer."""
-        return self._add_fs_copy_mag(
-            foreign_mag_view_or_path,
-            extend_layer_bounding_box=extend_layer_bounding_box,
-            exists_ok=exists_ok,
-        )
-
-    def _add_fs_copy_mag(
-        self,
-        foreign_mag_view_or_path: str | os.PathLike[str] | MagView,
-        *,
-        extend_layer_bounding_box: bool = True,
-        exists_ok: bool = False,
-    ) -> MagView:
-        # The one file-copy path: add_mag_as_copy takes it when the layout is unchanged.
         return mag_refs.add_fs_copy_mag(
             self,
             foreign_mag_view_or_path,
             extend_layer_bounding_box=extend_layer_bounding_box,
             exists_ok=exists_ok,
         )
+
+    # The file-copy path that add_mag_as_copy takes when the layout is unchanged.
+    _add_fs_copy_mag = add_fs_copy_mag
 
     def add_mag_from_zarrarray(
         self,
