@@ -5,7 +5,8 @@ from __future__ import annotations
 from .bounding_box import BoundingBox, BoundingBoxLike
 from .grid import axis_cuts, cells_with_data, grid_chunks
 from .mag import Mag, MagLike
-from .nd_bounding_box import NDBoundingBox, NormalizedBoundingBox
+from .nd_bounding_box import NDBoundingBox
+from .normalized_bounding_box import NormalizedBoundingBox
 from .vec3_float import Vec3Float, Vec3FloatLike, as_vec3_float_or_none
 from .vec3_int import Vec3Int, Vec3IntLike, as_vec3_int_or_none
 from .vec_int import VecInt, VecIntLike

@@ -19,7 +19,8 @@ from wkdist.errors import InvalidArgumentError
 from .box_serialization import BoxSerialization
 from .grid import BoxGrid
 from .mag import Mag, MagLike
-from .nd_bounding_box import NDBoundingBox, NormalizedBoundingBox
+from .nd_bounding_box import NDBoundingBox
+from .normalized_bounding_box import NormalizedBoundingBox
 from .vec3_int import Vec3Int, Vec3IntLike
 
 if TYPE_CHECKING:
