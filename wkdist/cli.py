@@ -466,34 +466,52 @@ def _upsample(args: argparse.Namespace) -> None:
 
 def _check_import(args: argparse.Namespace) -> None:
     """Check every image file and the arguments before a cluster starts."""
-    from wkdist.dataset.from_images import ImportSetup, check_new_dataset_path
-    from wkdist.jobs.import_images import Orientation
+    from wkdist.dataset.from_images import ImportSetup
+    from wkdist.properties import VoxelSize
 
     args.setup = ImportSetup(
         args.source[0] if len(args.source) == 1 else args.source,
         category=args.category,
         data_format=args.data_format,
-        mag=1,
         chunk_shape=args.chunk_shape,
         shard_shape=args.shard_shape,
-        chunks_per_shard=None,
+        compress=True if args.compress is None else args.compress,
         topleft=args.topleft,
-        orientation=Orientation(args.swap_xy, args.flip_x, args.flip_y, args.flip_z),
+        swap_xy=args.swap_xy,
+        flip_x=args.flip_x,
+        flip_y=args.flip_y,
+        flip_z=args.flip_z,
         dtype=args.dtype,
         channel=args.channel,
-        truncate_rgba_to_rgb=True,
         allow_gaps=args.allow_gaps,
     )
     args.layer_name = args.setup.layer_name(args.layer_name)
-    check_new_dataset_path(args.target)
+    args.voxel_size = VoxelSize(args.voxel_size)
+
+
+def _import_job(args: argparse.Namespace) -> Job:
+    """The import (with ``--downsample``: and the pyramid) as one job; its identity
+    is the one of the same ``Dataset.from_images`` call, plus ``--downsample``."""
+    target = args.target.absolute() if isinstance(args.target, Path) else args.target
+    argv = ["import", *(str(Path(s).absolute()) for s in args.source), str(target)]
+    argv += _option_argv("voxel_size", args.voxel_size.factor)
+    for option in _IMPORT_OPTIONS:
+        if getattr(args, option) is not None:
+            argv += _option_argv(option, getattr(args, option))
+    more = {"downsample": args.coarsest_mag or True} if args.downsample else None
+    return args.setup.job(  # type: ignore[no-any-return]
+        target, args.layer_name, new_dataset=(args.voxel_size, args.name),
+        argv=tuple(argv), more=more,
+    )
 
 
 def _import(args: argparse.Namespace) -> None:
     from wkdist.dataset import Dataset
+    from wkdist.dataset.from_images import import_dataset
 
-    ds = Dataset(args.target, voxel_size=args.voxel_size, name=args.name)
-    compress = True if args.compress is None else args.compress
-    layer = args.setup.run(ds, args.layer_name, compress, args.executor, None)
+    ds = import_dataset(Dataset, args.setup, args.target, args.layer_name, args.voxel_size,
+                        args.name, executor=args.executor)
+    layer = ds.get_layer(args.layer_name)
     print(f"imported {layer.name} ({layer.category}, {layer.num_channels} x "
           f"{layer.dtype_per_channel.name}) box {layer.bounding_box} into {ds.path}")
     if args.downsample:
@@ -565,13 +583,25 @@ def _option_argv(name: str, value: object) -> list[str]:
         return ["--compress" if value else "--no-compress"]
     if name == "layers":
         return [part for layer in value for part in ("--layer", str(layer))]  # type: ignore[attr-defined]
+    if isinstance(value, bool):  # a flag
+        return [flag] if value else []
     if isinstance(value, tuple):
         return [flag, ",".join(map(str, value))]
     return [flag, str(value)]
 
 
+#: The options of ``wkdist import`` that its ``argv`` repeats (the others are resolved values).
+_IMPORT_OPTIONS = (
+    "name", "layer_name", "category", "data_format", "dtype", "channel", "topleft", "swap_xy",
+    "flip_x", "flip_y", "flip_z", "allow_gaps", "downsample", "coarsest_mag", "chunk_shape",
+    "shard_shape", "compress",
+)
+
+
 def _job(args: argparse.Namespace) -> Job | None:
     """The journaled job that a command runs (``None`` for commands that write no data)."""
+    if args.command == "import":
+        return _import_job(args)
     kind = "copy" if args.command == "convert" else args.command
     if kind not in _JOB_OPTIONS:
         return None
@@ -689,6 +719,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             if job.kind == "copy" and pending is None and (job.target / PROPERTIES).is_file():
                 raise FileExistsError(f"a dataset exists at {job.target}; copy to a new folder")
+            if job.kind == "import" and pending is None:
+                from wkdist.dataset.from_images import check_new_dataset_path
+
+                check_new_dataset_path(job.target)
         with _runner(args) as executor, _journaled(job):
             args.executor = executor
             with warnings.catch_warnings():

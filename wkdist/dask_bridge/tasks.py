@@ -176,10 +176,11 @@ def run_shard_batch(
                 array.write(piece.topleft, data)
         covered = box.from_mag_to_mag1(target.mag).intersected_with(clip_mag1, dont_assert=True)
         written = written.extended_by(covered)
+    values = combined_range(ranges)
     if target.journal is not None:
         with reporting_shard(target, boxes[0]):
-            target.journal.record(array, boxes)
-    return BatchResult(written, combined_range(ranges))
+            target.journal.record(array, boxes, values)
+    return BatchResult(written, values)
 
 
 def finalize_write(

@@ -63,10 +63,11 @@ from wkdist.storage import DataFormat
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable, Mapping
     from concurrent.futures import Executor
+    from typing import Unpack
 
     from numpy.typing import DTypeLike
 
-    from wkdist.dataset.from_images import ImagesInput
+    from wkdist.dataset.from_images import ImageImportOptions, ImagesInput
     from wkdist.dataset.layer_categories import LayerCategoryType
     from wkdist.geometry import MagLike, Vec3IntLike
 
@@ -893,22 +894,9 @@ class Dataset:
         voxel_size_with_unit: VoxelSize | None = None,
         layer_name: str | None = None,
         layer_category: LayerCategoryType | None = None,
-        data_format: str | DataFormat = DEFAULT_DATA_FORMAT,
-        chunk_shape: Vec3IntLike | int | None = None,
-        shard_shape: Vec3IntLike | int | None = None,
-        chunks_per_shard: Vec3IntLike | int | None = None,
-        compress: bool | str = True,
-        topleft: Vec3IntLike = (0, 0, 0),
-        swap_xy: bool = False,
-        flip_x: bool = False,
-        flip_y: bool = False,
-        flip_z: bool = False,
-        dtype: DTypeLike | None = None,
-        channel: int | None = None,
-        truncate_rgba_to_rgb: bool = True,
-        allow_gaps: bool = False,
         executor: Executor | None = None,
         progress: bool | None = None,
+        **options: Unpack[ImageImportOptions],
     ) -> Dataset:
         """Create a dataset at ``output_path`` with one layer imported from images.
 
@@ -929,26 +917,37 @@ class Dataset:
         layer_category
             ``"color"`` or ``"segmentation"``; default: segmentation when the
             path mentions "segmentation" or "labels".
-        data_format, chunk_shape, shard_shape, chunks_per_shard, compress
-            Layout of the mag. Zarr v3 defaults to shards of 128 x 128 x 1 chunks
-            (4096 x 4096 x 32 voxels), as webknossos imports.
-        topleft
-            Mag(1) position of the first image's first pixel.
-        swap_xy, flip_x, flip_y, flip_z
-            Orientation as in webknossos 4.3.3: image columns are x and rows y
-            (``swap_xy`` exchanges them); ``flip_x``/``flip_y`` reverse the
-            image's rows/columns before that; ``flip_z`` reverses the slices.
-        dtype
-            Convert the pixels to this dtype (default: the images').
-        channel
-            Import only this sample of each pixel.
-        truncate_rgba_to_rgb
-            Drop the alpha of RGBA images (else RGBA input is an error).
-        allow_gaps
-            Accept numbered file names that skip numbers.
         executor, progress
             Where the job runs and whether to show progress (see
             :meth:`copy_dataset`).
+        **options
+            data_format, chunk_shape, shard_shape, chunks_per_shard, compress:
+            layout of the mag (default ``"zarr3"``, compressed). Zarr v3
+            defaults to shards of 128 x 128 x 1 chunks (4096 x 4096 x 32
+            voxels), as webknossos imports.
+
+            topleft: Mag(1) position of the first image's first pixel
+            (default ``(0, 0, 0)``).
+
+            swap_xy, flip_x, flip_y, flip_z: orientation as in webknossos
+            4.3.3 (default ``False``): image columns are x and rows y
+            (``swap_xy`` exchanges them); ``flip_x``/``flip_y`` reverse the
+            image's rows/columns before that; ``flip_z`` reverses the slices.
+
+            dtype: convert the pixels to this dtype (default: the images').
+
+            channel: import only this sample of each pixel.
+
+            truncate_rgba_to_rgb: drop the alpha of RGBA images (default
+            ``True``; else RGBA input is an error).
+
+            allow_gaps: accept numbered file names that skip numbers
+            (default ``False``).
+
+        The import is a journaled job: if it is interrupted, the same call
+        continues it (shards written before are kept), and a different job on
+        ``output_path`` is refused until it is resumed or discarded (see
+        ``wkdist status``).
 
         Raises
         ------
@@ -957,32 +956,21 @@ class Dataset:
             truncated, an unsupported pixel type, slices that differ in size,
             samples or pixel type, or a gap in the numbering.
         """
+        size = _voxel_size(voxel_size, voxel_size_with_unit, None)
+        if size is None:
+            raise InvalidArgumentError("from_images needs voxel_size (x, y, z in nanometers)")
         return _from_images.from_images(
             cls,
             input_path,
             output_path,
-            voxel_size,
+            size,
             name,
             z_slices_sort_key=z_slices_sort_key,
-            voxel_size_with_unit=voxel_size_with_unit,
             layer_name=layer_name,
             layer_category=layer_category,
-            data_format=data_format,
-            chunk_shape=chunk_shape,
-            shard_shape=shard_shape,
-            chunks_per_shard=chunks_per_shard,
-            compress=compress,
-            topleft=topleft,
-            swap_xy=swap_xy,
-            flip_x=flip_x,
-            flip_y=flip_y,
-            flip_z=flip_z,
-            dtype=dtype,
-            channel=channel,
-            truncate_rgba_to_rgb=truncate_rgba_to_rgb,
-            allow_gaps=allow_gaps,
             executor=executor,
             progress=progress,
+            **options,
         )
 
     def add_layer_from_images(
@@ -991,23 +979,10 @@ class Dataset:
         layer_name: str,
         category: LayerCategoryType | None = COLOR_CATEGORY,
         *,
-        data_format: str | DataFormat = DEFAULT_DATA_FORMAT,
         mag: MagLike = 1,
-        chunk_shape: Vec3IntLike | int | None = None,
-        shard_shape: Vec3IntLike | int | None = None,
-        chunks_per_shard: Vec3IntLike | int | None = None,
-        compress: bool | str = True,
-        topleft: Vec3IntLike = (0, 0, 0),
-        swap_xy: bool = False,
-        flip_x: bool = False,
-        flip_y: bool = False,
-        flip_z: bool = False,
-        dtype: DTypeLike | None = None,
-        channel: int | None = None,
-        truncate_rgba_to_rgb: bool = True,
-        allow_gaps: bool = False,
         executor: Executor | None = None,
         progress: bool | None = None,
+        **options: Unpack[ImageImportOptions],
     ) -> Layer:
         """Add layer ``layer_name`` with mag ``mag`` imported from ``images``, as a
         parallel job (one task per batch of target shards, each reading only the
@@ -1017,30 +992,18 @@ class Dataset:
         ``topleft`` is in Mag(1) voxels and a multiple of ``mag``. Segmentation
         layers get ``largest_segment_id`` from the job; color layers the value
         range as their display ``min``/``max``. The other arguments are as for
-        :meth:`from_images`.
+        :meth:`from_images`; like it, the import is a journaled job that the
+        same call continues after an interruption.
         """
         return _from_images.add_layer_from_images(
             self,
             images,
             layer_name,
             category,
-            data_format=data_format,
             mag=mag,
-            chunk_shape=chunk_shape,
-            shard_shape=shard_shape,
-            chunks_per_shard=chunks_per_shard,
-            compress=compress,
-            topleft=topleft,
-            swap_xy=swap_xy,
-            flip_x=flip_x,
-            flip_y=flip_y,
-            flip_z=flip_z,
-            dtype=dtype,
-            channel=channel,
-            truncate_rgba_to_rgb=truncate_rgba_to_rgb,
-            allow_gaps=allow_gaps,
             executor=executor,
             progress=progress,
+            **options,
         )
 
     def add_copy_layer(

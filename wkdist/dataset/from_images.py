@@ -2,15 +2,21 @@
 input, create the layer and mag, run the import job.
 
 Every check (files, their headers, pixel type, channels, arguments) runs
-before the first file is written, so bad input leaves no trace.
+before the first file is written, so bad input leaves no trace. The import is
+a journaled job (kind ``import``): run again after an interruption, the same
+call or command continues it (recorded shards are skipped, the layer and mag
+of the earlier run are kept), and ``wkdist resume``/``status``/``discard``
+work on it as on every other job.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 import numpy as np
 
@@ -20,6 +26,7 @@ from wkdist.dataset.layer_categories import (
     COLOR_CATEGORY,
     SEGMENTATION_CATEGORY,
 )
+from wkdist.dataset.leftovers import remove_unregistered_mag
 from wkdist.dataset.names import validate_layer_name
 from wkdist.errors import (
     AlreadyExistsError,
@@ -35,19 +42,27 @@ from wkdist.jobs.import_images import (
     select_channels,
     volume_size,
 )
-from wkdist.run import run_plans
+from wkdist.location import as_location
+from wkdist.run.journaled import Job, active_journal, journaled, pending_job, run_journaled
 from wkdist.storage import DataFormat
-from wkdist.storage.layout_policy import FLAT_CHUNKS_PER_SHARD, choose_chunk_and_shard_shape
+from wkdist.storage.layout_policy import (
+    FLAT_CHUNKS_PER_SHARD,
+    choose_chunk_and_shard_shape,
+    compression_for,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Sequence
     from concurrent.futures import Executor
+    from typing import Unpack
 
     from numpy.typing import DTypeLike
 
     from wkdist.dataset.dataset import Dataset
     from wkdist.dataset.layer import Layer
     from wkdist.geometry import MagLike, Vec3IntLike
+    from wkdist.journal import Journal
+    from wkdist.location import Location
     from wkdist.properties import VoxelSize
 
     ImagesInput: TypeAlias = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -75,13 +90,24 @@ def default_layer_name(images: ImagesInput, stack: ImageStack) -> str:
     return name or "color"
 
 
-def check_new_dataset_path(path: str | os.PathLike[str]) -> None:
-    """Raise unless a new dataset can be created at ``path`` (absent or an empty folder)."""
-    target = Path(path)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise DatasetExistsError(
-            f"cannot import into {target}: it exists and is not an empty folder"
-        )
+class ImageImportOptions(TypedDict, total=False):
+    """The options of every image import (see :meth:`Dataset.from_images
+    <wkdist.dataset.Dataset.from_images>`; defaults as in :class:`ImportSetup`)."""
+
+    data_format: str | DataFormat
+    chunk_shape: Vec3IntLike | int | None
+    shard_shape: Vec3IntLike | int | None
+    chunks_per_shard: Vec3IntLike | int | None
+    compress: bool | str
+    topleft: Vec3IntLike
+    swap_xy: bool
+    flip_x: bool
+    flip_y: bool
+    flip_z: bool
+    dtype: DTypeLike | None
+    channel: int | None
+    truncate_rgba_to_rgb: bool
+    allow_gaps: bool
 
 
 class ImportSetup:
@@ -92,18 +118,22 @@ class ImportSetup:
         images: ImagesInput,
         *,
         category: str | None,
-        data_format: str | DataFormat,
-        mag: MagLike,
-        chunk_shape: Vec3IntLike | int | None,
-        shard_shape: Vec3IntLike | int | None,
-        chunks_per_shard: Vec3IntLike | int | None,
-        topleft: Vec3IntLike,
-        orientation: Orientation,
-        dtype: DTypeLike | None,
-        channel: int | None,
-        truncate_rgba_to_rgb: bool,
-        allow_gaps: bool,
+        mag: MagLike = 1,
         sort_key: Callable[[Path], Any] | None = None,
+        data_format: str | DataFormat = DataFormat.ZARR3,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        chunks_per_shard: Vec3IntLike | int | None = None,
+        compress: bool | str = True,
+        topleft: Vec3IntLike = (0, 0, 0),
+        swap_xy: bool = False,
+        flip_x: bool = False,
+        flip_y: bool = False,
+        flip_z: bool = False,
+        dtype: DTypeLike | None = None,
+        channel: int | None = None,
+        truncate_rgba_to_rgb: bool = True,
+        allow_gaps: bool = False,
     ) -> None:
         self.images = images
         self.category = guess_category(images) if category is None else category
@@ -117,6 +147,8 @@ class ImportSetup:
             raise InvalidArgumentError(
                 f"data_format must be one of 'wkw', 'zarr', 'zarr3'; got {data_format!r}"
             ) from error
+        self.compress = compress
+        compression_for(self.data_format, compress)  # a bad codec fails here
         self.mag = Mag(mag)
         self.topleft = Vec3Int.from_vec_or_int(topleft)
         if not self.topleft.is_positive() or self.topleft % self.mag.to_vec3_int() != Vec3Int.zeros():
@@ -124,7 +156,7 @@ class ImportSetup:
                 f"topleft must be >= 0 and a multiple of mag {self.mag.to_layer_name()}; "
                 f"got {tuple(self.topleft)}"
             )
-        self.orientation = orientation
+        self.orientation = Orientation(swap_xy, flip_x, flip_y, flip_z)
         self.stack = open_stack(find_image_files(images, allow_gaps=allow_gaps, sort_key=sort_key))
         self.dtype = self.stack.format.dtype if dtype is None else np.dtype(dtype)
         if self.dtype.name not in ALLOWED_DTYPES[self.category]:
@@ -135,7 +167,7 @@ class ImportSetup:
                 first,
             )
         self.channels = select_channels(self.stack, self.dtype, channel, truncate_rgba_to_rgb)
-        self.size = volume_size(self.stack, orientation)
+        self.size = volume_size(self.stack, self.orientation)
         self.chunk, self.shard = self._layout(chunk_shape, shard_shape, chunks_per_shard)
 
     def _layout(
@@ -173,24 +205,78 @@ class ImportSetup:
     def box_mag1(self) -> BoundingBox:
         return BoundingBox(self.topleft, self.size * self.mag.to_vec3_int())
 
+    def job(
+        self,
+        target: Location,
+        layer_name: str,
+        *,
+        new_dataset: tuple[VoxelSize, str | None] | None = None,
+        argv: tuple[str, ...] | None = None,
+        more: dict[str, Any] | None = None,
+    ) -> Job:
+        """The import into layer ``layer_name`` of ``target`` as a journaled job.
+
+        Its identity is made of the image files (their paths, in order) and of
+        every resolved option that changes what is written, so the same import
+        from the command line and from Python is the same job. ``new_dataset``
+        is the voxel size and name of the dataset the import creates; ``more``
+        holds a command's further options (``--downsample``).
+        """
+        files = "\n".join(str(Path(f).absolute()) for f in self.stack.files)
+        parameters: dict[str, Any] = {
+            "images": hashlib.sha256(files.encode()).hexdigest(),
+            "slices": self.stack.depth,
+            "layer_name": layer_name,
+            "category": self.category,
+            "data_format": self.data_format.value,
+            "mag": self.mag.to_layer_name(),
+            "chunk_shape": list(self.chunk),
+            "shard_shape": list(self.shard),
+            "compress": self.compress,
+            "topleft": list(self.topleft),
+            "orientation": dataclasses.asdict(self.orientation),
+            "dtype": self.dtype.name,
+            "channels": list(self.channels),
+        }
+        if new_dataset is not None:
+            voxel_size, name = new_dataset
+            parameters.update(voxel_size=[*voxel_size.factor, voxel_size.unit], name=name)
+        single = isinstance(self.images, str | os.PathLike)
+        source = Path(self.images if single else os.path.commonpath(self.stack.files))  # type: ignore[arg-type]
+        return Job(
+            "import",
+            target,
+            {**parameters, **(more or {})},
+            source=source.absolute(),
+            argv=argv,
+            creates_target=new_dataset is not None and _is_new_dataset_path(target),
+        )
+
     def run(
         self,
         dataset: Dataset,
         layer_name: str,
-        compress: bool | str,
         executor: Executor | None,
         progress: bool | None,
+        *,
+        resume: bool,
     ) -> Layer:
-        """Create the layer and its mag and import the stack; return the layer."""
-        layer = dataset.add_layer(
-            layer_name,
-            self.category,  # type: ignore[arg-type]
-            dtype_per_channel=self.dtype,
-            num_channels=self.num_channels,
-            data_format=self.data_format,
-        )
-        mag_view = layer.add_mag(
-            self.mag, chunk_shape=self.chunk, shard_shape=self.shard, compress=compress
+        """Create the layer and its mag and import the stack; return the layer.
+        With ``resume`` (continuing the import's job) the layer and mag that an
+        earlier run made are continued."""
+        if not (resume and layer_name in dataset.layers):
+            dataset.add_layer(
+                layer_name,
+                self.category,  # type: ignore[arg-type]
+                dtype_per_channel=self.dtype,
+                num_channels=self.num_channels,
+                data_format=self.data_format,
+            )
+        layer = dataset.get_layer(layer_name)
+        if resume:
+            remove_unregistered_mag(layer, self.mag)
+        mag_view = layer.get_mag(self.mag) if self.mag in layer.mags else layer.add_mag(
+            self.mag, chunk_shape=self.chunk, shard_shape=self.shard, compress=self.compress
         )
         plan = plan_image_import(
             self.stack,
@@ -203,9 +289,38 @@ class ImportSetup:
             dtype=self.dtype,
             category=self.category,
         )
-        run_plans([plan], executor=executor, progress=progress)
+        run_journaled([plan], executor=executor, progress=progress, created=[True])
         dataset._note_own_change()
         return dataset.get_layer(layer_name)
+
+
+def _is_new_dataset_path(path: Location) -> bool:
+    return not path.exists() or (path.is_dir() and not any(path.iterdir()))
+
+
+def check_new_dataset_path(path: Location) -> None:
+    """Raise unless a new dataset can be created at ``path`` (absent or an empty folder)."""
+    if not _is_new_dataset_path(path):
+        raise DatasetExistsError(f"cannot import into {path}: it exists and is not an empty folder")
+
+
+def _continues(job: Job) -> bool:
+    """Whether ``job`` runs inside a command's job (the command checked its
+    target) or continues an unfinished run of itself in its target.
+
+    Raises
+    ------
+    UnfinishedJobError
+        If the target holds an unfinished job that is not ``job``.
+    """
+    target = job.target
+    return active_journal() is not None or (
+        isinstance(target, Path) and pending_job(target, job) is not None
+    )
+
+
+def _continued(journal: Journal | None) -> bool:
+    return journal is not None and journal.continued
 
 
 def add_layer_from_images(
@@ -214,98 +329,72 @@ def add_layer_from_images(
     layer_name: str,
     category: str | None = COLOR_CATEGORY,
     *,
-    data_format: str | DataFormat = DataFormat.ZARR3,
     mag: MagLike = 1,
-    chunk_shape: Vec3IntLike | int | None = None,
-    shard_shape: Vec3IntLike | int | None = None,
-    chunks_per_shard: Vec3IntLike | int | None = None,
-    compress: bool | str = True,
-    topleft: Vec3IntLike = (0, 0, 0),
-    swap_xy: bool = False,
-    flip_x: bool = False,
-    flip_y: bool = False,
-    flip_z: bool = False,
-    dtype: DTypeLike | None = None,
-    channel: int | None = None,
-    truncate_rgba_to_rgb: bool = True,
-    allow_gaps: bool = False,
     executor: Executor | None = None,
     progress: bool | None = None,
+    **options: Unpack[ImageImportOptions],
 ) -> Layer:
     """See :meth:`wkdist.dataset.Dataset.add_layer_from_images`."""
     dataset._ensure_writable()
     validate_layer_name(layer_name)
-    setup = ImportSetup(
-        images,
-        category=category,
-        data_format=data_format,
-        mag=mag,
-        chunk_shape=chunk_shape,
-        shard_shape=shard_shape,
-        chunks_per_shard=chunks_per_shard,
-        topleft=topleft,
-        orientation=Orientation(swap_xy, flip_x, flip_y, flip_z),
-        dtype=dtype,
-        channel=channel,
-        truncate_rgba_to_rgb=truncate_rgba_to_rgb,
-        allow_gaps=allow_gaps,
-    )
-    if layer_name in dataset.layers:
-        raise AlreadyExistsError(f"adding layer {layer_name!r} failed: {dataset!r} has a layer with this name")
-    return setup.run(dataset, layer_name, compress, executor, progress)
+    setup = ImportSetup(images, category=category, mag=mag, **options)
+    job = setup.job(dataset.path, layer_name)
+    if not _continues(job) and layer_name in dataset.layers:
+        raise AlreadyExistsError(
+            f"adding layer {layer_name!r} failed: {dataset!r} has a layer with this name"
+        )
+    with journaled(job) as journal:
+        return setup.run(dataset, layer_name, executor, progress, resume=_continued(journal))
+
+
+def import_dataset(
+    dataset_class: type[Dataset],
+    setup: ImportSetup,
+    output_path: str | os.PathLike[str],
+    layer_name: str,
+    voxel_size: VoxelSize,
+    name: str | None,
+    *,
+    executor: Executor | None = None,
+    progress: bool | None = None,
+) -> Dataset:
+    """Create a dataset at ``output_path`` and import ``setup``'s stack as layer
+    ``layer_name``, as a journaled job (or inside the command's job): run again
+    after an interruption, it continues."""
+    target = as_location(output_path, argument="output_path")
+    job = setup.job(target, layer_name, new_dataset=(voxel_size, name))
+    if not _continues(job):
+        check_new_dataset_path(target)
+    with journaled(job) as journal:
+        resume = _continued(journal)
+        dataset = dataset_class(target, voxel_size_with_unit=voxel_size, name=name, exist_ok=resume)
+        setup.run(dataset, layer_name, executor, progress, resume=resume)
+    return dataset
 
 
 def from_images(
     dataset_class: type[Dataset],
     input_path: ImagesInput,
     output_path: str | os.PathLike[str],
-    voxel_size: Iterable[float] | None = None,
+    voxel_size: VoxelSize,
     name: str | None = None,
     *,
     z_slices_sort_key: Callable[[Path], Any] | None = None,
-    voxel_size_with_unit: VoxelSize | None = None,
     layer_name: str | None = None,
     layer_category: str | None = None,
-    data_format: str | DataFormat = DataFormat.ZARR3,
-    chunk_shape: Vec3IntLike | int | None = None,
-    shard_shape: Vec3IntLike | int | None = None,
-    chunks_per_shard: Vec3IntLike | int | None = None,
-    compress: bool | str = True,
-    topleft: Vec3IntLike = (0, 0, 0),
-    swap_xy: bool = False,
-    flip_x: bool = False,
-    flip_y: bool = False,
-    flip_z: bool = False,
-    dtype: DTypeLike | None = None,
-    channel: int | None = None,
-    truncate_rgba_to_rgb: bool = True,
-    allow_gaps: bool = False,
     executor: Executor | None = None,
     progress: bool | None = None,
+    **options: Unpack[ImageImportOptions],
 ) -> Dataset:
     """See :meth:`wkdist.dataset.Dataset.from_images`."""
-    if voxel_size is None and voxel_size_with_unit is None:
-        raise InvalidArgumentError("from_images needs voxel_size (x, y, z in nanometers)")
-    setup = ImportSetup(
-        input_path,
-        category=layer_category,
-        data_format=data_format,
-        mag=1,
-        chunk_shape=chunk_shape,
-        shard_shape=shard_shape,
-        chunks_per_shard=chunks_per_shard,
-        topleft=topleft,
-        orientation=Orientation(swap_xy, flip_x, flip_y, flip_z),
-        dtype=dtype,
-        channel=channel,
-        truncate_rgba_to_rgb=truncate_rgba_to_rgb,
-        allow_gaps=allow_gaps,
-        sort_key=z_slices_sort_key,
+    setup = ImportSetup(input_path, category=layer_category, sort_key=z_slices_sort_key, **options)
+    return import_dataset(
+        dataset_class,
+        setup,
+        output_path,
+        setup.layer_name(layer_name),
+        voxel_size,
+        name,
+        executor=executor,
+        progress=progress,
     )
-    name_of_layer = setup.layer_name(layer_name)
-    check_new_dataset_path(output_path)
-    dataset = dataset_class(
-        output_path, voxel_size=voxel_size, name=name, voxel_size_with_unit=voxel_size_with_unit
-    )
-    setup.run(dataset, name_of_layer, compress, executor, progress)
-    return dataset

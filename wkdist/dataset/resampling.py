@@ -9,11 +9,10 @@ mag: each mag is computed from the one before).
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wkdist.dataset.leftovers import remove_unregistered_mag
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import Mag, Vec3Int
 from wkdist.jobs.copy import ReadRegion
@@ -24,7 +23,6 @@ from wkdist.jobs.downsampling.ladder import (
     upsampling_ladder,
 )
 from wkdist.run.journaled import Job, journaled, run_journaled
-from wkdist.storage.base import METADATA_FILE_NAMES as ARRAY_METADATA
 from wkdist.storage.wkw_remote import refuse_shard_jobs
 
 if TYPE_CHECKING:
@@ -128,18 +126,9 @@ def _target_mag(
     layer: Layer, mag: Mag, layout: NewMagLayout, journal: Journal | None
 ) -> tuple[MagView, bool]:
     """The mag to compute, and whether this job creates it. A continued job first
-    removes a mag folder of its own that never made it into the properties (it
-    holds no shard: it was killed while being created)."""
-    folder = layer.path / mag.to_layer_name()
-    if (
-        journal is not None
-        and journal.continued
-        and mag not in layer.mags
-        and isinstance(folder, Path)
-        and folder.is_dir()
-        and not any(p.is_file() for p in folder.rglob("*") if p.name not in ARRAY_METADATA)
-    ):
-        shutil.rmtree(folder)
+    removes a mag folder of its own that never made it into the properties."""
+    if journal is not None and journal.continued:
+        remove_unregistered_mag(layer, mag)
     created = mag not in layer.mags
     return layout.get_or_add(layer, mag), created
 

@@ -6,7 +6,9 @@ only the rows and columns, that the shard covers (see :mod:`wkdist.images`),
 writes the shard, and reports the range of values written; the finalization
 merges the boxes and records the range: ``largest_segment_id`` for
 segmentation layers, the display ``min``/``max`` for color layers (both as
-webknossos 4.3.3 does).
+webknossos 4.3.3 does). In a journaled job each task also records its range
+in its task record, so that a resumed run, which skips the shards written
+before, still records the range of the whole stack (without re-reading them).
 
 Orientation follows webknossos 4.3.3: an image's columns are the layer's x
 axis and its rows the y axis (``swap_xy`` exchanges them); ``flip_x`` and
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wkdist.dask_bridge.plan import plan_shard_jobs
+from wkdist.dask_bridge.tasks import combined_range
 from wkdist.errors import ImageStackError
 from wkdist.geometry import BoundingBox, Vec3Int, cells_with_data
 from wkdist.properties import SEGMENTATION_CATEGORY, update_properties
@@ -131,6 +134,10 @@ class RecordValueRange:
 
     def __call__(self, target: WriteTarget, value_range: ValueRange | None) -> None:
         assert target.dataset_path is not None
+        if target.journal is not None:
+            # A resumed job's tasks ran in several runs (this one skipped the shards
+            # of the runs before it): each task recorded its range in the journal.
+            value_range = combined_range([value_range, *target.journal.recorded_value_ranges()])
 
         def record(properties: DatasetProperties) -> DatasetProperties:
             layer = properties.get_layer(target.layer_name)

@@ -96,13 +96,32 @@ class TaskJournal:
     job_dir: Path
     array: str
 
-    def record(self, array: StorageArray, boxes: Iterable[BoundingBox]) -> None:
+    def record(
+        self,
+        array: StorageArray,
+        boxes: Iterable[BoundingBox],
+        value_range: tuple[float, float] | None = None,
+    ) -> None:
         """Fsync and fingerprint the files of the shards that ``boxes`` cover (in
-        ``array``'s voxels, on its shard grid), then store the task's record durably."""
+        ``array``'s voxels, on its shard grid), then store the task's record
+        durably, with the range of the values the task wrote, if it collected one."""
         indices = shard_indices(boxes, array.spec.shard_shape)
         shards = tuple(_fingerprint(array, index) for index in indices)
-        record = TaskRecord(self.array, time.time(), shards)
+        record = TaskRecord(self.array, time.time(), shards, value_range)
         LocalFiles(self.job_dir).put(task_record_name(self.array, indices), record.to_json())
+
+    def recorded_value_ranges(self) -> list[tuple[float, float]]:
+        """The value ranges recorded by the tasks of this array, in this run and
+        the runs of the job before it (whose tasks a resumed run skips)."""
+        records = read_tasks(LocalFiles(self.job_dir))
+        return [r.value_range for r in records if r.array == self.array and r.value_range]
+
+
+def read_tasks(files: JournalFiles) -> list[TaskRecord]:
+    """Every task record of a journal, read in parallel (10⁵ records take seconds)."""
+    names = files.list("tasks")
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(lambda n: TaskRecord.from_json(files.get(n)), names))
 
 
 def shard_unchanged(root: Path, shard: ShardFile) -> bool:
@@ -199,10 +218,8 @@ class Journal:
 
     # --------------------------------------------------------------- reading
     def tasks(self) -> list[TaskRecord]:
-        """Every task record, read in parallel (10⁵ records take seconds)."""
-        names = self.files.list("tasks")
-        with ThreadPoolExecutor(8) as pool:
-            return list(pool.map(lambda n: TaskRecord.from_json(self.files.get(n)), names))
+        """Every task record (see :func:`read_tasks`)."""
+        return read_tasks(self.files)
 
     def failures(self) -> list[FailureRecord]:
         return [FailureRecord.from_json(self.files.get(n)) for n in self.files.list("failures")]
@@ -235,7 +252,7 @@ class Journal:
             intact = tuple(s for s in record.shards if shard_intact(root, s))
             if len(intact) < len(record.shards):
                 dropped += len(record.shards) - len(intact)
-                self.files.put(name, TaskRecord(record.array, record.finished, intact).to_json())
+                self.files.put(name, dataclasses.replace(record, shards=intact).to_json())
         if dropped:
             self.files.delete(FINALIZED)
         return dropped

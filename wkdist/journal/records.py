@@ -115,11 +115,13 @@ class ShardFile:
 
 @dataclass(frozen=True)
 class TaskRecord:
-    """The shards one write task made durable in one array."""
+    """The shards one write task made durable in one array, and the range of the
+    values it wrote when its plan collects one (an import's value recorder)."""
 
     array: str
     finished: float
     shards: tuple[ShardFile, ...] = field(default_factory=tuple)
+    value_range: tuple[float, float] | None = None
 
     def to_json(self) -> bytes:
         return json.dumps(
@@ -129,6 +131,7 @@ class TaskRecord:
                 "shards": [
                     [list(s.index), s.file, s.size, s.mtime_ns, s.crc32] for s in self.shards
                 ],
+                "value_range": None if self.value_range is None else list(self.value_range),
             }
         ).encode()
 
@@ -139,7 +142,8 @@ class TaskRecord:
             ShardFile(Vec3Int(index), file, size, mtime, crc)
             for index, file, size, mtime, crc in raw["shards"]
         )
-        return cls(raw["array"], raw["finished"], shards)
+        values = raw.get("value_range")
+        return cls(raw["array"], raw["finished"], shards, None if values is None else tuple(values))
 
 
 @dataclass(frozen=True)
