@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from tests.conftest import snapshot
-from wkdist.journal import JOURNAL_DIR
+from wkdist.journal import JOURNAL_DIR, journals, verify_files
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -85,3 +87,48 @@ def data_files(root: Path) -> dict[str, bytes]:
 
 def leftovers(root: Path) -> list[str]:
     return [str(p) for p in root.rglob("*") if any(m in p.name for m in LEFTOVERS)]
+
+
+def instants(seed: int, total: int):
+    """``INSTANTS`` kill moments for one chain of runs, as ``(name, condition factory,
+    delay)``: shortly after the start (imports, planning), after a growing number
+    of task records (mid-writes), and once every task is recorded (finalization)."""
+    rng = np.random.default_rng(seed)
+    marks = sorted(int(k) for k in rng.integers(1, total, max(1, INSTANTS - 2)))
+    # Early enough that even a quick job on an idle machine is still starting up.
+    yield "planning", (lambda t: started_after(rng.uniform(0.2, 0.6))), 0.0
+    for k in marks:
+        yield f"writing after {k} records", (lambda t, k=k: lambda: records(t) >= k), 0.0
+    yield "finalizing", (lambda t: lambda: records(t) >= total), float(rng.uniform(0, 0.05))
+
+
+def started_after(seconds: float):
+    """A condition that holds ``seconds`` after it is made (made when the run starts)."""
+    deadline = time.monotonic() + seconds
+    return lambda: time.monotonic() >= deadline
+
+
+def check_like(target, reference):
+    assert data_files(target) == data_files(reference)
+    assert leftovers(target) == []
+    assert journals(target) and all(j.finalized for j in journals(target))
+    checked, bad = verify_files(target)
+    assert checked > 0 and bad == []
+
+
+def crash_loop(tmp_path, make_target, command, total, seed, finish=None):
+    """A reference run; then, on a fresh target, one run killed at each instant in
+    turn (each later run continues what the earlier ones left), a last run to the
+    end, and the result compared with the reference. ``command(target)`` is the
+    whole command line; ``finish(target)`` the last one (default: the same)."""
+    reference = make_target(tmp_path / "reference" / "ds")
+    run(command(reference), cwd=tmp_path)
+    target = make_target(tmp_path / "crashed" / "ds")
+    killed = []
+    for phase, condition, delay in instants(seed, total):
+        if run_and_kill(command(target), condition(target), cwd=tmp_path, delay=delay) is None:
+            killed.append(phase)
+    result = run((finish or command)(target), cwd=tmp_path, check=False)
+    assert result.returncode == 0, f"after kills at {killed}: {result.stderr}"
+    assert killed, "no run was killed"
+    check_like(target, reference)

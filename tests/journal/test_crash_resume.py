@@ -15,22 +15,12 @@ from __future__ import annotations
 import shutil
 import signal
 import sys
-import time
 
 import numpy as np
 import pytest
 
 import wkdist as wk
-from tests.journal.crash_support import (
-    INSTANTS,
-    WKDIST,
-    data_files,
-    leftovers,
-    records,
-    run,
-    run_and_kill,
-)
-from wkdist.journal import journals, verify_files
+from tests.journal.crash_support import WKDIST, check_like, crash_loop, records, run, run_and_kill
 
 SHAPE = (128, 128, 64)
 SHARDS = 32  # 4 × 4 × 2 shards per mag
@@ -60,51 +50,6 @@ def source(tmp_path_factory):
     seg.add_mag(1, chunk_shape=32, shard_shape=SHARDS, compress=False).write(
         rng.integers(0, 9, SHAPE, dtype=np.uint32), absolute_offset=(0, 0, 0))
     return ds.path
-
-
-def instants(seed: int, total: int):
-    """``INSTANTS`` kill moments for one chain of runs, as ``(name, condition factory,
-    delay)``: shortly after the start (imports, planning), after a growing number
-    of task records (mid-writes), and once every task is recorded (finalization)."""
-    rng = np.random.default_rng(seed)
-    marks = sorted(int(k) for k in rng.integers(1, total, max(1, INSTANTS - 2)))
-    # Early enough that even a quick job on an idle machine is still starting up.
-    yield "planning", (lambda t: started_after(rng.uniform(0.2, 0.6))), 0.0
-    for k in marks:
-        yield f"writing after {k} records", (lambda t, k=k: lambda: records(t) >= k), 0.0
-    yield "finalizing", (lambda t: lambda: records(t) >= total), float(rng.uniform(0, 0.05))
-
-
-def started_after(seconds: float):
-    """A condition that holds ``seconds`` after it is made (made when the run starts)."""
-    deadline = time.monotonic() + seconds
-    return lambda: time.monotonic() >= deadline
-
-
-def check_like(target, reference):
-    assert data_files(target) == data_files(reference)
-    assert leftovers(target) == []
-    assert journals(target) and all(j.finalized for j in journals(target))
-    checked, bad = verify_files(target)
-    assert checked > 0 and bad == []
-
-
-def crash_loop(tmp_path, make_target, command, total, seed):
-    """A reference run; then, on a fresh target, one run killed at each instant in
-    turn (each later run continues what the earlier ones left), a last run to the
-    end, and the result compared with the reference. ``command(target)`` is the
-    whole command line."""
-    reference = make_target(tmp_path / "reference" / "ds")
-    run(command(reference), cwd=tmp_path)
-    target = make_target(tmp_path / "crashed" / "ds")
-    killed = []
-    for phase, condition, delay in instants(seed, total):
-        if run_and_kill(command(target), condition(target), cwd=tmp_path, delay=delay) is None:
-            killed.append(phase)
-    result = run(command(target), cwd=tmp_path, check=False)
-    assert result.returncode == 0, f"after kills at {killed}: {result.stderr}"
-    assert killed, "no run was killed"
-    check_like(target, reference)
 
 
 def test_copy_survives_kills(tmp_path, source):

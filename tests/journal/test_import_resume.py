@@ -1,0 +1,131 @@
+"""Image imports are journaled jobs: killed (SIGKILL to the whole process group),
+the same ``wkdist import`` command, ``wkdist resume`` or the same
+``Dataset.from_images`` call continues them to the result of an uninterrupted
+run, byte for byte (voxels and properties, ``largest_segment_id`` included);
+a different job on the target is refused, ``status`` shows the import and
+``discard`` deletes what it wrote."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import numpy as np
+import pytest
+import tifffile
+
+import wkdist as wk
+from tests.journal.crash_support import (
+    WKDIST,
+    check_like,
+    records,
+    run,
+    run_and_kill,
+    started_after,
+)
+from wkdist.cli import main
+from wkdist.errors import UnfinishedJobError
+from wkdist.geometry import Vec3Int
+from wkdist.journal import journals, unfinished_jobs
+
+SLICES, ROWS, COLUMNS = 40, 96, 128  # 4 x 3 x 2 shards of 32³ in mag 1, 2 x 2 x 1 in mag 2-2-1
+SHARDS = 4 * 3 * 2
+LARGEST = 70_000  # one voxel, in the first shard of the plan: written early
+# The tasks run one by one in the plan's order, so the first shard is written first.
+FROM_IMAGES = """
+import sys
+from cluster_tools import get_executor
+import wkdist as wk
+with get_executor("sequential") as executor:
+    wk.Dataset.from_images(sys.argv[1], sys.argv[2], voxel_size=(11, 11, 24), shard_shape=32,
+                           executor=executor)
+"""
+
+
+@pytest.fixture(scope="module")
+def labels(tmp_path_factory):
+    """A stack of uint32 label slices (the folder's name makes it a segmentation layer)."""
+    folder = tmp_path_factory.mktemp("stack") / "labels"
+    folder.mkdir()
+    volume = np.random.default_rng(14).integers(1, 1000, (SLICES, ROWS, COLUMNS), dtype=np.uint32)
+    volume[0, 0, 0] = LARGEST
+    for z, page in enumerate(volume):
+        tifffile.imwrite(folder / f"slice_{z}.tif", page)
+    return folder
+
+
+def import_command(folder, target, *options):
+    return [WKDIST, "import", str(folder), str(target), "--voxel-size", "11,11,24",
+            "--shard-shape", "32", *options]
+
+
+def test_import_and_downsample_survive_kills_resume_and_refuse_other_jobs(tmp_path, labels, capsys):
+    """One job (import, then the pyramid) killed while it starts, writes mag 1,
+    is resumed by ``wkdist resume`` (killed again), writes and finalizes; in
+    between, ``status`` shows it, another import into the target is refused
+    (command line and Python) and ``discard`` deletes a copy of it."""
+    command = import_command(labels, "{}", "--downsample", "--coarsest-mag", "2")
+    at = lambda target: [part.format(target) for part in command]  # noqa: E731
+    total = SHARDS + 2 * 2 * 1
+    run(at(tmp_path / "reference" / "ds"), cwd=tmp_path)
+    target = tmp_path / "crashed" / "ds"
+    target.parent.mkdir()
+    rng = np.random.default_rng(14)
+    first, second, third = sorted(int(k) for k in rng.choice(np.arange(2, total - 1), 3, replace=False))
+
+    assert run_and_kill(at(target), started_after(float(rng.uniform(0.2, 0.6))), cwd=tmp_path) is None
+    assert run_and_kill(at(target), lambda: records(target) >= first, cwd=tmp_path) is None
+    (journal,) = unfinished_jobs(target)
+    assert journal.header.kind == "import" and records(target) < total
+
+    assert main(["status", str(target)]) == 0
+    status = capsys.readouterr().out
+    assert "import (UNFINISHED)" in status and f"wkdist resume {target}" in status
+    before = {p: p.stat().st_mtime_ns for p in target.rglob("*")}
+    assert main(import_command(labels, target, "--shard-shape", "64")[1:]) == 2
+    refused = capsys.readouterr().err
+    assert f"holds the unfinished job {journal.name} (import" in refused and "wkdist discard" in refused
+    with pytest.raises(UnfinishedJobError, match="wkdist discard"):
+        wk.Dataset.from_images(labels, target, voxel_size=(11, 11, 24), shard_shape=64)
+    assert {p: p.stat().st_mtime_ns for p in target.rglob("*")} == before
+
+    discarded = tmp_path / "discarded"
+    shutil.copytree(target, discarded)
+    assert main(["discard", str(discarded)]) == 0
+    assert not discarded.exists()  # the import created the dataset: all of it goes
+
+    # Reaching `second` records proves the resume continued the job.
+    resumed = run_and_kill([WKDIST, "resume", str(target)], lambda: records(target) >= second,
+                           cwd=tmp_path)
+    assert resumed in (None, 0)
+    assert run_and_kill(at(target), lambda: records(target) >= third, cwd=tmp_path) in (None, 0)
+    run_and_kill(at(target), lambda: records(target) >= total, cwd=tmp_path,
+                 delay=float(rng.uniform(0, 0.05)))
+    run(at(target), cwd=tmp_path)
+    check_like(target, tmp_path / "reference" / "ds")
+    layer = wk.Dataset.open(target).get_layer("labels")
+    assert layer.largest_segment_id == LARGEST
+    assert set(layer.mags) == {wk.Mag(1), wk.Mag("2-2-1")}
+
+
+def test_from_images_call_continues_with_largest_segment_id(tmp_path, labels):
+    """A ``Dataset.from_images`` process killed after a few shards; the same call
+    again writes only the rest, and ``largest_segment_id`` still counts the
+    shards of the killed run (their tasks do not run again)."""
+    script = tmp_path / "import.py"
+    script.write_text(FROM_IMAGES)
+    target = tmp_path / "crashed" / "ds"
+    assert run_and_kill([sys.executable, str(script), str(labels), str(target)],
+                        lambda: records(target) >= 3, cwd=tmp_path) is None
+    (journal,) = unfinished_jobs(target)
+    written = journal.recorded_shards()["labels/1"]
+    assert Vec3Int(0, 0, 0) in written  # the largest id was written by the killed run only
+    assert len(written) < SHARDS
+
+    resumed = wk.Dataset.from_images(labels, target, voxel_size=(11, 11, 24), shard_shape=32)
+    reference = wk.Dataset.from_images(labels, tmp_path / "reference" / "ds",
+                                       voxel_size=(11, 11, 24), shard_shape=32)
+    check_like(target, reference.path)
+    assert resumed.get_layer("labels").largest_segment_id == LARGEST
+    (job,) = journals(target)
+    assert sum(len(r.shards) for r in job.tasks()) == SHARDS  # each shard recorded once
