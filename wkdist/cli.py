@@ -464,6 +464,13 @@ def _upsample(args: argparse.Namespace) -> None:
         print(f"{name}: created mags {', '.join(m.to_layer_name() for m in mags)}")
 
 
+#: The options of ``wkdist import`` that go to the import as they are.
+_IMPORT_SETUP_OPTIONS = (
+    "data_format", "chunk_shape", "shard_shape", "topleft", "swap_xy", "flip_x", "flip_y",
+    "flip_z", "dtype", "channel", "allow_gaps",
+)
+
+
 def _check_import(args: argparse.Namespace) -> None:
     """Check every image file and the arguments before a cluster starts."""
     from wkdist.dataset.from_images import ImportSetup
@@ -472,18 +479,8 @@ def _check_import(args: argparse.Namespace) -> None:
     args.setup = ImportSetup(
         args.source[0] if len(args.source) == 1 else args.source,
         category=args.category,
-        data_format=args.data_format,
-        chunk_shape=args.chunk_shape,
-        shard_shape=args.shard_shape,
         compress=True if args.compress is None else args.compress,
-        topleft=args.topleft,
-        swap_xy=args.swap_xy,
-        flip_x=args.flip_x,
-        flip_y=args.flip_y,
-        flip_z=args.flip_z,
-        dtype=args.dtype,
-        channel=args.channel,
-        allow_gaps=args.allow_gaps,
+        **{option: getattr(args, option) for option in _IMPORT_SETUP_OPTIONS},
     )
     args.layer_name = args.setup.layer_name(args.layer_name)
     args.voxel_size = VoxelSize(args.voxel_size)
@@ -590,11 +587,10 @@ def _option_argv(name: str, value: object) -> list[str]:
     return [flag, str(value)]
 
 
-#: The options of ``wkdist import`` that its ``argv`` repeats (the others are resolved values).
+#: The options of ``wkdist import`` that its ``argv`` repeats.
 _IMPORT_OPTIONS = (
-    "name", "layer_name", "category", "data_format", "dtype", "channel", "topleft", "swap_xy",
-    "flip_x", "flip_y", "flip_z", "allow_gaps", "downsample", "coarsest_mag", "chunk_shape",
-    "shard_shape", "compress",
+    *_IMPORT_SETUP_OPTIONS, "name", "layer_name", "category", "compress", "downsample",
+    "coarsest_mag",
 )
 
 
