@@ -3,14 +3,13 @@
 A :class:`StorageArray` knows boxes and bytes, never layer names, properties or
 mags. Arrays exchanged with it are ``(C, X, Y, Z)`` numpy arrays of the
 per-channel dtype. Each format has one implementation (``wkw_.py``,
-``zarr_.py``); ``formats.py`` picks the right one.
+``zarr_.py``); ``formats.py`` picks the right one. The layout values
+(:class:`DataFormat`, :class:`ArraySpec`) live in ``spec.py``.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -25,6 +24,16 @@ from wkdist.location import (
     location_key,
     require_writable,
 )
+from wkdist.storage.spec import METADATA_FILE_NAMES, ArraySpec, DataFormat, is_power_of_two
+
+__all__ = [
+    "METADATA_FILE_NAMES",
+    "ArraySpec",
+    "DataFormat",
+    "StorageArray",
+    "is_power_of_two",
+    "read_metadata",
+]
 
 if TYPE_CHECKING:
     from typing import Self
@@ -32,160 +41,6 @@ if TYPE_CHECKING:
     import zarr
 
     from wkdist.geometry import Vec3IntLike
-
-
-class DataFormat(StrEnum):
-    """On-disk formats; the values are those of ``dataFormat`` in ``datasource-properties.json``.
-
-    The member names are the reference's (``DataFormat.Zarr3``); the upper-case
-    spellings ``ZARR`` and ``ZARR3`` are aliases of the same members. ``N5`` and
-    ``NeuroglancerPrecomputed`` name layers WEBKNOSSOS serves; wkdist keeps them
-    in the properties but does not open or write their arrays
-    (:data:`~wkdist.storage.formats.SUPPORTED_FORMATS`).
-    """
-
-    WKW = "wkw"
-    Zarr = "zarr"
-    Zarr3 = "zarr3"
-    N5 = "n5"
-    NeuroglancerPrecomputed = "neuroglancerPrecomputed"
-    ZARR = "zarr"
-    ZARR3 = "zarr3"
-
-
-# Codecs each format can create; opened foreign arrays may report others.
-CREATABLE_COMPRESSIONS: dict[DataFormat, tuple[str | None, ...]] = {
-    DataFormat.WKW: (None, "lz4", "lz4hc"),
-    DataFormat.ZARR: (None, "zstd"),
-    DataFormat.ZARR3: (None, "zstd"),
-}
-
-
-# Metadata files of all formats: an array of any format blocks creating another.
-METADATA_FILE_NAMES = ("header.wkw", ".zarray", "zarr.json")
-
-
-def is_power_of_two(value: int) -> bool:
-    """Whether ``value`` is 1, 2, 4, 8, ..."""
-    return value > 0 and value & (value - 1) == 0
-
-
-@dataclass(frozen=True, slots=True)
-class ArraySpec:
-    """Layout of one on-disk array.
-
-    Parameters
-    ----------
-    data_format
-        The format (``DataFormat`` or its string value).
-    dtype
-        Per-channel voxel dtype.
-    num_channels
-        Channels per voxel (3 for RGB).
-    chunk_shape
-        Voxels per chunk, the unit of compression (WKW: ``block_len``³), in the
-        array's own voxels.
-    shard_shape
-        Voxels per shard, the unit of files (WKW: ``file_len·block_len``³;
-        Zarr v2 and unsharded Zarr v3: equal to ``chunk_shape``).
-    compression
-        ``None`` for raw; ``"zstd"`` (Zarr formats, level 5) or ``"lz4"`` /
-        ``"lz4hc"`` (WKW) when creating; for opened foreign arrays the codec
-        found on disk (``"blosc"``, ``"gzip"``, ...).
-
-    Raises
-    ------
-    InvalidArgumentError
-        If a shape is not positive, the shard shape is not a multiple of the
-        chunk shape, a Zarr v2 shard differs from its chunk, or WKW chunks and
-        shards are not cubes of powers of two. :meth:`check_creatable` adds the
-        rules for arrays that wkdist creates.
-    """
-
-    data_format: DataFormat
-    dtype: np.dtype[Any]
-    num_channels: int
-    chunk_shape: Vec3Int
-    shard_shape: Vec3Int
-    compression: str | None
-
-    def __post_init__(self) -> None:
-        setattr_ = object.__setattr__
-        setattr_(self, "data_format", DataFormat(self.data_format))
-        if self.data_format not in CREATABLE_COMPRESSIONS:
-            raise InvalidArgumentError(
-                f"data_format={self.data_format.value!r} cannot be written by wkdist; expected "
-                f"one of {[f.value for f in CREATABLE_COMPRESSIONS]}"
-            )
-        setattr_(self, "dtype", np.dtype(self.dtype))
-        setattr_(self, "chunk_shape", Vec3Int(self.chunk_shape))
-        setattr_(self, "shard_shape", Vec3Int(self.shard_shape))
-        if not isinstance(self.num_channels, int | np.integer) or self.num_channels < 1:
-            raise InvalidArgumentError(
-                f"num_channels must be an integer >= 1; got {self.num_channels!r}"
-            )
-        setattr_(self, "num_channels", int(self.num_channels))
-        for name in ("chunk_shape", "shard_shape"):
-            shape = getattr(self, name)
-            if not shape.is_positive(strictly_positive=True):
-                raise InvalidArgumentError(f"{name} must be positive; got {tuple(shape)}")
-        chunk, shard = self.chunk_shape, self.shard_shape
-        if shard % chunk != Vec3Int.zeros():
-            raise InvalidArgumentError(
-                f"shard_shape={tuple(shard)} must be a multiple of chunk_shape={tuple(chunk)}"
-            )
-        if self.data_format == DataFormat.ZARR and shard != chunk:
-            raise InvalidArgumentError(
-                f"shard_shape={tuple(shard)} must equal chunk_shape={tuple(chunk)} for Zarr v2, "
-                "which has no shards; use Zarr v3 (zarr3) for sharded arrays"
-            )
-        if self.data_format == DataFormat.WKW:
-            for name, shape in (("chunk_shape", chunk), ("shard_shape", shard)):
-                if not shape.is_uniform() or not is_power_of_two(shape.x) or shape.x > 32768:
-                    raise InvalidArgumentError(
-                        f"{name} must be a cube whose edge is a power of two up to 32768 "
-                        f"for WKW; got {tuple(shape)}"
-                    )
-
-    @property
-    def compressed(self) -> bool:
-        """Whether the chunks are compressed."""
-        return self.compression is not None
-
-    @property
-    def compression_mode(self) -> bool:
-        """Same as :attr:`compressed` (the name webknossos' ``ArrayInfo`` uses)."""
-        return self.compressed
-
-    @property
-    def voxel_type(self) -> np.dtype:
-        """Same as :attr:`dtype` (the name webknossos' ``ArrayInfo`` uses)."""
-        return self.dtype
-
-    @property
-    def chunks_per_shard(self) -> Vec3Int:
-        """Chunks per shard along x, y and z."""
-        return self.shard_shape // self.chunk_shape
-
-    def check_creatable(self) -> None:
-        """Raise unless wkdist can create an array of this layout.
-
-        Raises
-        ------
-        InvalidArgumentError
-            If the chunk or shard shape is not made of powers of two, or the
-            compression cannot be written in this format.
-        """
-        for name in ("chunk_shape", "shard_shape"):
-            shape = getattr(self, name)
-            if not all(is_power_of_two(v) for v in shape):
-                raise InvalidArgumentError(f"{name} must be powers of two; got {tuple(shape)}")
-        allowed = CREATABLE_COMPRESSIONS[self.data_format]
-        if self.compression not in allowed:
-            raise InvalidArgumentError(
-                f"compression={self.compression!r} cannot be written as {self.data_format.value}; "
-                f"expected one of {allowed}"
-            )
 
 
 def read_metadata(path: Location) -> bytes:
