@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterable
 from typing import ClassVar, Self, TypeAlias
 
 import numpy as np
 
 from wkdist.errors import InvalidArgumentError
+from wkdist.geometry.elementwise import ElementwiseArithmetic, Operand
 
 __all__ = ["Vec3Int", "Vec3IntLike", "as_vec3_int_or_none"]
 
@@ -26,7 +26,8 @@ def _as_int(value: object, argument: object) -> int:
     )
 
 
-class Vec3Int(tuple[int, int, int]):
+# The arithmetic operators replace tuple's concatenation and repetition (mypy: misc).
+class Vec3Int(ElementwiseArithmetic, tuple[int, int, int]):  # type: ignore[misc]
     """Three integers ``(x, y, z)``: an immutable, hashable ``tuple`` subclass.
 
     Arithmetic (``+ - * // %`` and unary ``-``) works elementwise with another
@@ -221,64 +222,15 @@ class Vec3Int(tuple[int, int, int]):
 
     # ---- elementwise arithmetic -------------------------------------------------
 
-    def _zip(self, other: Vec3IntLike | int, fn: Callable[[int, int], int]) -> Vec3Int:
+    def _zip(self, other: Operand, fn: Callable[[int, int], int]) -> Self:
         if isinstance(other, int | np.integer):
             o = int(other)
-            return tuple.__new__(Vec3Int, (fn(self[0], o), fn(self[1], o), fn(self[2], o)))
+            return tuple.__new__(type(self), (fn(self[0], o), fn(self[1], o), fn(self[2], o)))
         ox, oy, oz = other if type(other) is Vec3Int else Vec3Int(other)
-        return tuple.__new__(Vec3Int, (fn(self[0], ox), fn(self[1], oy), fn(self[2], oz)))
+        return tuple.__new__(type(self), (fn(self[0], ox), fn(self[1], oy), fn(self[2], oz)))
 
-    def _rzip(self, other: Vec3IntLike | int, fn: Callable[[int, int], int]) -> Vec3Int:
-        return self._zip(other, lambda a, b: fn(b, a))
-
-    def __add__(self, other: Vec3IntLike | int) -> Vec3Int:  # type: ignore[override]
-        return self._zip(other, operator.add)
-
-    def __radd__(self, other: Vec3IntLike | int) -> Vec3Int:
-        return self._zip(other, operator.add)
-
-    def __sub__(self, other: Vec3IntLike | int) -> Vec3Int:
-        return self._zip(other, operator.sub)
-
-    def __rsub__(self, other: Vec3IntLike | int) -> Vec3Int:
-        return self._rzip(other, operator.sub)
-
-    def __mul__(self, other: Vec3IntLike | int) -> Vec3Int:  # type: ignore[override]
-        return self._zip(other, operator.mul)
-
-    def __rmul__(self, other: Vec3IntLike | int) -> Vec3Int:  # type: ignore[override]
-        return self._zip(other, operator.mul)
-
-    def __floordiv__(self, other: Vec3IntLike | int) -> Vec3Int:
-        return self._zip(other, operator.floordiv)
-
-    def __rfloordiv__(self, other: Vec3IntLike | int) -> Vec3Int:
-        return self._rzip(other, operator.floordiv)
-
-    def __mod__(self, other: Vec3IntLike | int) -> Vec3Int:
-        return self._zip(other, operator.mod)
-
-    def __rmod__(self, other: Vec3IntLike | int) -> Vec3Int:
-        return self._rzip(other, operator.mod)
-
-    def __neg__(self) -> Vec3Int:
-        return tuple.__new__(Vec3Int, (-self[0], -self[1], -self[2]))
-
-    def ceildiv(self, other: Vec3IntLike | int) -> Vec3Int:
-        """Elementwise division rounded towards +infinity."""
-        return self._zip(other, lambda a, b: -(-a // b))
-
-    def pairmax(self, other: Vec3IntLike | int) -> Vec3Int:
-        """Elementwise maximum."""
-        return self._zip(other, max)
-
-    def pairmin(self, other: Vec3IntLike | int) -> Vec3Int:
-        """Elementwise minimum."""
-        return self._zip(other, min)
-
-    def add_or_none(self, other: Vec3IntLike | None) -> Vec3Int | None:
-        """``self + other``, or ``None`` if ``other`` is ``None``."""
-        return None if other is None else self + other
+    def __neg__(self) -> Self:
+        return tuple.__new__(type(self), (-self[0], -self[1], -self[2]))
 
     def moveaxis(self, source: int | list[int], target: int | list[int]) -> Vec3Int:
         """Reorder the components like ``numpy.moveaxis`` reorders array axes."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 import re
 from abc import ABCMeta
 from collections.abc import Callable, Iterable
@@ -11,6 +10,7 @@ from typing import Self, TypeAlias
 import numpy as np
 
 from wkdist.errors import InvalidArgumentError
+from wkdist.geometry.elementwise import ElementwiseArithmetic, Operand
 from wkdist.geometry.vec3_int import Vec3Int
 
 __all__ = ["VecInt", "VecIntLike"]
@@ -32,7 +32,8 @@ _USAGE = (
 )
 
 
-class VecInt(tuple[int, ...], metaclass=ABCMeta):
+# The arithmetic operators replace tuple's concatenation and repetition (mypy: misc).
+class VecInt(ElementwiseArithmetic, tuple[int, ...], metaclass=ABCMeta):  # type: ignore[misc]
     """Integers with one axis name each: an immutable, hashable ``tuple`` subclass.
 
     Equality, hashing and ordering are those of the plain tuple of values (the axes
@@ -238,7 +239,7 @@ class VecInt(tuple[int, ...], metaclass=ABCMeta):
 
     # ---- elementwise arithmetic ---------------------------------------------------
 
-    def _zip(self, other: VecIntLike | int, fn: Callable[[int, int], int]) -> Self:
+    def _zip(self, other: Operand, fn: Callable[[int, int], int]) -> Self:
         if isinstance(other, int | np.integer):
             return self._rebuild(fn(v, int(other)) for v in self)
         others = tuple(other.tolist() if isinstance(other, np.ndarray) else other)
@@ -247,49 +248,6 @@ class VecInt(tuple[int, ...], metaclass=ABCMeta):
                 f"cannot combine {self!r} with {other!r}: they have different lengths"
             )
         return self._rebuild(fn(a, int(b)) for a, b in zip(self, others, strict=True))
-
-    def __add__(self, other: VecIntLike | int) -> Self:  # type: ignore[override]
-        return self._zip(other, operator.add)
-
-    def __radd__(self, other: VecIntLike | int) -> Self:
-        return self._zip(other, operator.add)
-
-    def __sub__(self, other: VecIntLike | int) -> Self:
-        return self._zip(other, operator.sub)
-
-    def __rsub__(self, other: VecIntLike | int) -> Self:
-        return self._zip(other, lambda a, b: b - a)
-
-    def __mul__(self, other: VecIntLike | int) -> Self:  # type: ignore[override]
-        return self._zip(other, operator.mul)
-
-    def __rmul__(self, other: VecIntLike | int) -> Self:  # type: ignore[override]
-        return self._zip(other, operator.mul)
-
-    def __floordiv__(self, other: VecIntLike | int) -> Self:
-        return self._zip(other, operator.floordiv)
-
-    def __mod__(self, other: VecIntLike | int) -> Self:
-        return self._zip(other, operator.mod)
-
-    def __neg__(self) -> Self:
-        return self._rebuild(-v for v in self)
-
-    def ceildiv(self, other: VecIntLike | int) -> Self:
-        """Elementwise division rounded towards +infinity."""
-        return self._zip(other, lambda a, b: -(-a // b))
-
-    def pairmax(self, other: VecIntLike | int) -> Self:
-        """Elementwise maximum."""
-        return self._zip(other, max)
-
-    def pairmin(self, other: VecIntLike | int) -> Self:
-        """Elementwise minimum."""
-        return self._zip(other, min)
-
-    def add_or_none(self, other: VecIntLike | None) -> Self | None:
-        """``self + other``, or ``None`` if ``other`` is ``None``."""
-        return None if other is None else self + other
 
     def moveaxis(self, source: int | list[int], target: int | list[int]) -> Self:
         """Reorder values and axes like ``numpy.moveaxis`` reorders array axes."""
