@@ -35,6 +35,7 @@ RENAMED = {
     # wkdist.dataset.layer is a module: the helpers below it live next to it
     "webknossos.dataset.layer._downsampling_utils": "wkdist.dataset._downsampling_utils",
     "webknossos.dataset.layer._upsampling_utils": "wkdist.dataset._upsampling_utils",
+    "webknossos.dataset.layer._transform_utils": "wkdist.dataset._transform_utils",
 }
 
 

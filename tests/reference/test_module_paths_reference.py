@@ -1,8 +1,8 @@
 """Reference cases: helpers users import from the reference's inner module paths.
 
 Re-stated from webknossos-libs ``webknossos/tests/dataset/test_tinywkw.py``,
-``test_downsampling.py``, ``test_upsampling.py`` and
-``test_agglomerate_attachment.py``; the
+``test_downsampling.py``, ``test_upsampling.py``, ``test_agglomerate_attachment.py``
+and ``test_transform_layer.py``; the
 same calls run against ``webknossos`` 4.3.3 with ``WKDIST_REFERENCE_IMPL=webknossos``.
 """
 
@@ -21,6 +21,7 @@ tinywkw = importlib.import_module(f"{IMPL}.dataset._utils.tinywkw")
 _LAYER_HELPERS = f"{IMPL}.dataset.layer." if IMPL == "webknossos" else f"{IMPL}.dataset."
 down = importlib.import_module(_LAYER_HELPERS + "_downsampling_utils")
 up = importlib.import_module(_LAYER_HELPERS + "_upsampling_utils")
+transforms = importlib.import_module(_LAYER_HELPERS + "_transform_utils")
 
 # --------------------------------------------------------------------------- tinywkw
 
@@ -170,3 +171,49 @@ def test_agglomerate_view_read_by_webknossos(tmp_path):
         added.path, "view", data_format=webknossos.AttachmentDataFormat.Zarr3
     ).to_graph()
     assert sorted(other.edges(data="affinity")) == sorted(_graph().edges(data="affinity"))
+
+
+# --------------------------------------------------------------------------- transform
+
+
+class _Shift:
+    def __init__(self, offset):
+        self.offset = np.asarray(offset, dtype=np.float64)
+
+    def __call__(self, points):
+        return points + self.offset
+
+
+def _layer(path, data, name="color"):
+    dataset = wk.Dataset(path, voxel_size=(1, 1, 1), exist_ok=True)
+    layer = dataset.add_layer(name, "color", num_channels=data.shape[0])
+    layer.add_mag(1, chunk_shape=8, shard_shape=16).write(data, allow_resize=True)
+    return layer
+
+
+def test_transform_rotation_mask_and_fill(tmp_path):
+    from cluster_tools import SequentialExecutor
+
+    data = np.random.default_rng(8).integers(1, 255, (1, 16, 16, 8), dtype=np.uint8)
+    source = _layer(tmp_path / "in", data)
+    mask = np.zeros((1, 16, 16, 8), np.uint8)
+    mask[:, :, 4:] = 1
+    mask_layer = _layer(tmp_path / "in", mask, "mask")
+    target = wk.Dataset(tmp_path / "out", voxel_size=(1, 1, 1)).add_layer("color", "color")
+    # 90 degrees about z around the voxel centres: (x, y, z) -> (-y - 1, x, z)
+    rotation = np.array([[0, -1, 0, -1], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], float)
+    with SequentialExecutor() as executor:
+        written = transforms.transform(
+            source, target, transforms.AffineTransform(rotation), executor=executor,
+            output_bbox=wk.BoundingBox((-16, 0, 0), (16, 16, 8)), translate_to_positive=True, input_mask_layer=mask_layer, fill_value=7,
+        )  # fmt: skip
+    assert written == wk.BoundingBox((0, 0, 0), (16, 16, 8))
+    expected = np.rot90(data[0], k=1, axes=(0, 1)).copy()
+    expected[np.rot90(mask[0], k=1, axes=(0, 1)) == 0] = 7  # masked out in the input
+    np.testing.assert_array_equal(target.get_mag(1).read(absolute_bounding_box=written)[0],
+                                  expected)  # fmt: skip
+    with pytest.raises(ValueError, match="Exactly one"):
+        transforms.transform(source, target)
+    with pytest.raises(ValueError):
+        transforms.transform(source, target, inverse_transform=_Shift((8, 8, 8)),
+                             output_bbox=wk.BoundingBox((-8, 0, 0), (8, 8, 8)))  # fmt: skip
