@@ -19,126 +19,57 @@ from wkdist import config as _config
 
 _config.register_defaults()
 
-_EXPORTS = {
-    "wkdist.dataset": (
-        "COLOR_CATEGORY",
-        "SEGMENTATION_CATEGORY",
-        "Dataset",
-        "Layer",
-        "LayerCategories",
-        "LayerCategoryType",
-        "MagView",
-        "SamplingModes",
-        "SegmentationLayer",
-        "TransferMode",
-        "View",
-    ),
-    "wkdist.dataset.attachments": (
-        "AgglomerateAttachment",
-        "AgglomerateGraph",
-        "Attachment",
-        "Attachments",
-        "ConnectomeAttachment",
-        "CumsumAttachment",
-        "MeshAttachment",
-        "SegmentIndexAttachment",
-        "SegmentStatisticsAttachment",
-    ),
-    "wkdist.errors": (
-        "AlreadyExistsError",
-        "DatasetExistsError",
-        "ImageStackError",
-        "InvalidArgumentError",
-        "JobIncompleteError",
-        "NotFoundError",
-        "ReadOnlyError",
-        "ShardFailedError",
-        "WkdistError",
-    ),
-    "wkdist.geometry": (
-        "BoundingBox",
-        "Mag",
-        "MagLike",
-        "NDBoundingBox",
-        "NormalizedBoundingBox",
-        "Vec3Float",
-        "Vec3FloatLike",
-        "Vec3Int",
-        "Vec3IntLike",
-        "VecInt",
-        "VecIntLike",
-        "as_vec3_float_or_none",
-        "as_vec3_int_or_none",
-    ),
-    "wkdist.dataset.map_blocks": ("map_blocks",),
-    "wkdist.properties": ("DatasetProperties", "LayerProperties", "VoxelSize"),
-    "wkdist.properties.attachments": ("AttachmentDataFormat",),
-    "wkdist.properties.view_configuration": (
-        "DatasetViewConfiguration",
-        "LayerViewConfiguration",
-    ),
-    "wkdist.run.clusters": ("cluster",),
-    "wkdist.storage": ("DataFormat",),
+#: Packages whose public names (their ``__all__``) wkdist re-exports whole, in
+#: the order a name is looked up (light ones first: a name of ``wkdist.errors``
+#: or ``wkdist.geometry`` does not import the dataset API).
+_PACKAGES = ("wkdist.errors", "wkdist.geometry", "wkdist.dataset")
+#: Single names re-exported from other modules.
+_PICKED = {
+    "map_blocks": "wkdist.dataset.map_blocks",
+    "DatasetProperties": "wkdist.properties",
+    "LayerProperties": "wkdist.properties",
+    "VoxelSize": "wkdist.properties",
+    "AttachmentDataFormat": "wkdist.properties.attachments",
+    "DatasetViewConfiguration": "wkdist.properties.view_configuration",
+    "LayerViewConfiguration": "wkdist.properties.view_configuration",
+    "cluster": "wkdist.run.clusters",
+    "DataFormat": "wkdist.storage",
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_MODULE_OF)
+
+
+def _public_names() -> list[str]:
+    names = set(_PICKED)
+    for package in _PACKAGES:
+        names.update(importlib.import_module(package).__all__)
+    return sorted(names)
 
 
 def __getattr__(name: str) -> object:
-    module = _MODULE_OF.get(name)
-    if module is None:
+    if name == "__all__":  # for "from wkdist import *": imports the packages
+        return _public_names()
+    if name.startswith("__"):
         raise AttributeError(f"module 'wkdist' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    candidates = (_PICKED[name],) if name in _PICKED else _PACKAGES
+    for module_name in candidates:
+        module = importlib.import_module(module_name)
+        if name in _PICKED or name in module.__all__:
+            value = getattr(module, name)
+            globals()[name] = value
+            return value
+    raise AttributeError(f"module 'wkdist' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(_public_names()))
 
 
 if TYPE_CHECKING:
-    from wkdist.dataset import (
-        COLOR_CATEGORY,
-        SEGMENTATION_CATEGORY,
-        Dataset,
-        Layer,
-        LayerCategories,
-        LayerCategoryType,
-        MagView,
-        SamplingModes,
-        SegmentationLayer,
-        TransferMode,
-        View,
-    )
+    from wkdist.dataset import *
     from wkdist.dataset.map_blocks import map_blocks
-    from wkdist.errors import (
-        AlreadyExistsError,
-        DatasetExistsError,
-        ImageStackError,
-        InvalidArgumentError,
-        JobIncompleteError,
-        NotFoundError,
-        ReadOnlyError,
-        ShardFailedError,
-        WkdistError,
-    )
-    from wkdist.geometry import (
-        BoundingBox,
-        Mag,
-        MagLike,
-        NDBoundingBox,
-        NormalizedBoundingBox,
-        Vec3Float,
-        Vec3FloatLike,
-        Vec3Int,
-        Vec3IntLike,
-        VecInt,
-        VecIntLike,
-        as_vec3_float_or_none,
-        as_vec3_int_or_none,
-    )
+    from wkdist.errors import *
+    from wkdist.geometry import *
     from wkdist.properties import DatasetProperties, LayerProperties, VoxelSize
+    from wkdist.properties.attachments import AttachmentDataFormat
     from wkdist.properties.view_configuration import (
         DatasetViewConfiguration,
         LayerViewConfiguration,

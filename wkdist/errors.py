@@ -9,6 +9,23 @@ was wrong, what was given and what was expected.
 
 from __future__ import annotations
 
+__all__ = [
+    "AlreadyExistsError",
+    "DatasetExistsError",
+    "ImageStackError",
+    "InvalidArgumentError",
+    "JobIncompleteError",
+    "LocationError",
+    "NotFoundError",
+    "ReadOnlyError",
+    "RemoteStorageError",
+    "ShardFailedError",
+    "UnfinishedJobError",
+    "UnfinishedJobWarning",
+    "UnsupportedLocationError",
+    "WkdistError",
+]
+
 
 class WkdistError(Exception):
     """Base class of all wkdist errors."""

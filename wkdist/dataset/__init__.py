@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from wkdist.dataset.attachments import (
-    AgglomerateAttachment,
-    AgglomerateGraph,
-    Attachment,
-    Attachments,
-    ConnectomeAttachment,
-    CumsumAttachment,
-    MeshAttachment,
-    SegmentIndexAttachment,
-    SegmentStatisticsAttachment,
-)
+from wkdist.dataset import attachments
+from wkdist.dataset.attachments import *
 from wkdist.dataset.dataset import Dataset
 from wkdist.dataset.layer import Layer, SegmentationLayer
 from wkdist.dataset.layer_categories import (
@@ -29,22 +20,14 @@ from wkdist.dataset.view import View
 __all__ = [
     "COLOR_CATEGORY",
     "SEGMENTATION_CATEGORY",
-    "AgglomerateAttachment",
-    "AgglomerateGraph",
-    "Attachment",
-    "Attachments",
-    "ConnectomeAttachment",
-    "CumsumAttachment",
     "Dataset",
     "Layer",
     "LayerCategories",
     "LayerCategoryType",
     "MagView",
-    "MeshAttachment",
     "SamplingModes",
-    "SegmentIndexAttachment",
-    "SegmentStatisticsAttachment",
     "SegmentationLayer",
     "TransferMode",
     "View",
 ]
+__all__ += attachments.__all__

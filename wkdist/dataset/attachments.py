@@ -47,7 +47,6 @@ __all__ = [
     "MeshAttachment",
     "SegmentIndexAttachment",
     "SegmentStatisticsAttachment",
-    "copy_attachments",
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from .bounding_box import BoundingBox, BoundingBoxLike
-from .grid import axis_cuts, cells_with_data, grid_chunks
+from .grid import axis_cuts as axis_cuts
+from .grid import cells_with_data as cells_with_data
+from .grid import grid_chunks as grid_chunks
 from .mag import Mag, MagLike
 from .nd_bounding_box import NDBoundingBox
 from .normalized_bounding_box import NormalizedBoundingBox
@@ -11,6 +13,7 @@ from .vec3_float import Vec3Float, Vec3FloatLike, as_vec3_float_or_none
 from .vec3_int import Vec3Int, Vec3IntLike, as_vec3_int_or_none
 from .vec_int import VecInt, VecIntLike
 
+# The grid helpers above are wkdist's own (importable from here), not public names.
 __all__ = [
     "BoundingBox",
     "BoundingBoxLike",
@@ -26,7 +29,4 @@ __all__ = [
     "VecIntLike",
     "as_vec3_float_or_none",
     "as_vec3_int_or_none",
-    "axis_cuts",
-    "cells_with_data",
-    "grid_chunks",
 ]
