@@ -23,10 +23,12 @@ from tests.journal.crash_support import (
     run_and_kill,
     started_after,
 )
-from wkdist.cli import main
+from wkdist.cli import _CHECKS, _job, _parser, main
+from wkdist.dataset.from_images import ImportSetup
 from wkdist.errors import UnfinishedJobError
 from wkdist.geometry import Vec3Int
 from wkdist.journal import journals, unfinished_jobs
+from wkdist.properties import VoxelSize
 
 SLICES, ROWS, COLUMNS = 40, 96, 128  # 4 x 3 x 2 shards of 32³ in mag 1, 2 x 2 x 1 in mag 2-2-1
 SHARDS = 4 * 3 * 2
@@ -129,3 +131,62 @@ def test_from_images_call_continues_with_largest_segment_id(tmp_path, labels):
     assert resumed.get_layer("labels").largest_segment_id == LARGEST
     (job,) = journals(target)
     assert sum(len(r.shards) for r in job.tasks()) == SHARDS  # each shard recorded once
+
+
+ADD_LAYER = """
+import sys
+from cluster_tools import get_executor
+import wkdist as wk
+with get_executor("sequential") as executor:
+    wk.Dataset.open(sys.argv[2]).add_layer_from_images(sys.argv[1], "color", shard_shape=32,
+                                                       executor=executor)
+"""
+
+
+def test_add_layer_from_images_call_continues_with_value_range(tmp_path):
+    """A killed ``add_layer_from_images`` into an existing dataset: the same call
+    continues the layer and mag that the killed run made, and the display range
+    covers the shards of the killed run."""
+    folder = tmp_path / "grey"
+    folder.mkdir()
+    volume = np.random.default_rng(5).integers(10, 200, (SLICES, ROWS, COLUMNS), dtype=np.uint8)
+    volume[0, 0, :2] = (0, 255)  # the range's ends, in the first shard only
+    for z, page in enumerate(volume):
+        tifffile.imwrite(folder / f"slice_{z}.tif", page)
+    script = tmp_path / "add_layer.py"
+    script.write_text(ADD_LAYER)
+    target, reference = (wk.Dataset(tmp_path / name / "ds", voxel_size=(11, 11, 24))
+                         for name in ("crashed", "reference"))
+    assert run_and_kill([sys.executable, str(script), str(folder), str(target.path)],
+                        lambda: records(target.path) >= 3, cwd=tmp_path) is None
+    (journal,) = unfinished_jobs(target.path)
+    assert Vec3Int(0, 0, 0) in journal.recorded_shards()["color/1"]
+
+    layer = target.add_layer_from_images(folder, "color", shard_shape=32)
+    reference.add_layer_from_images(folder, "color", shard_shape=32)
+    check_like(target.path, reference.path)
+    assert layer.default_view_configuration.min == 0
+    assert layer.default_view_configuration.max == 255
+    np.testing.assert_array_equal(layer.get_mag(1).read()[0], volume.T)
+
+
+def test_command_and_python_call_are_one_job(tmp_path, labels):
+    """``wkdist import`` and the equivalent ``Dataset.from_images`` call have one
+    identity (either continues the other), ``--downsample`` makes another job,
+    and the command's ``argv`` (what ``wkdist resume`` runs) gives the same job."""
+    def command_job(*argv):
+        """The command's own job, without running it."""
+        args = _parser().parse_args([str(a) for a in argv])
+        _CHECKS["import"](args)
+        return _job(args)
+
+    target = tmp_path / "ds"
+    job = command_job(*import_command(labels, target)[1:], "--no-compress")
+    setup = ImportSetup(labels, category=None, shard_shape=32, compress=False)
+    python = setup.job(target, "labels", new_dataset=(VoxelSize((11, 11, 24)), None))
+    assert job.identity == python.identity
+    assert job.source == labels and job.creates_target
+    assert command_job(*job.argv).identity == job.identity
+    with_pyramid = command_job(*import_command(labels, target)[1:], "--no-compress", "--downsample")
+    assert with_pyramid.identity != job.identity
+    assert command_job(*with_pyramid.argv).identity == with_pyramid.identity
