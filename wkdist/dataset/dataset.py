@@ -907,7 +907,8 @@ class Dataset:
             ``slice_2`` before ``slice_10``), a glob pattern, one file, or a list
             of files. TIFF (one slice per page; multi-page stacks), PNG, JPEG.
         output_path
-            The new dataset's directory (must not exist or be empty).
+            The new dataset's directory (must not exist or be empty, unless it
+            holds an interrupted run of this import, which is then continued).
         voxel_size, voxel_size_with_unit, name
             As for :class:`Dataset`.
         z_slices_sort_key

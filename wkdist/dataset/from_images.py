@@ -241,8 +241,10 @@ class ImportSetup:
         if new_dataset is not None:
             voxel_size, name = new_dataset
             parameters.update(voxel_size=[*voxel_size.factor, voxel_size.unit], name=name)
-        single = isinstance(self.images, str | os.PathLike)
-        source = Path(self.images if single else os.path.commonpath(self.stack.files))  # type: ignore[arg-type]
+        if isinstance(self.images, str | os.PathLike):
+            source = Path(self.images)  # a folder, a pattern or a file
+        else:
+            source = Path(os.path.commonpath(self.stack.files))
         return Job(
             "import",
             target,
