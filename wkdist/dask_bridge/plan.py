@@ -178,12 +178,14 @@ class WritePlan:
         """Name of the write tasks; their keys are ``(name, batch index)``."""
         return f"wkdist-write-{self.identity}"
 
-    def run_batch(self, batch: tuple[BoundingBox, ...]) -> BatchResult:
-        """Write one batch in this process (the write task, for executors)."""
+    def _task(self, batch: tuple[BoundingBox, ...], block: object) -> tuple[Any, ...]:
+        """The write task of ``batch`` as ``(function, *arguments)``; a dask-array
+        source's block comes as ``block`` (its graph key, or its voxels)."""
         if isinstance(self.source, DaskBlocks):
             (box,) = batch
-            return write_block(self.target, box.topleft, self.source(box), self.clip_mag1)
-        return run_shard_batch(
+            return (write_block, self.target, box.topleft, block, self.clip_mag1)
+        return (
+            run_shard_batch,
             self.source,
             self.target,
             batch,
@@ -191,6 +193,12 @@ class WritePlan:
             self.piece_shape,
             self.recorder is not None,
         )
+
+    def run_batch(self, batch: tuple[BoundingBox, ...]) -> BatchResult:
+        """Write one batch in this process (the write task, for executors)."""
+        block = self.source(batch[0]) if isinstance(self.source, DaskBlocks) else None
+        function, *arguments = self._task(batch, block)
+        return function(*arguments)  # type: ignore[no-any-return]
 
     def finalize(self, results: Sequence[BatchResult]) -> BoundingBox:
         """The finalization (once every task finished): merge the boxes into the
@@ -201,26 +209,8 @@ class WritePlan:
         """The write task of each batch; ``after`` is appended as a last argument."""
         tasks: dict[Key, tuple[Any, ...]] = {}
         for index, batch in enumerate(self.batches):
-            if isinstance(self.source, DaskBlocks):
-                (box,) = batch
-                task: tuple[Any, ...] = (
-                    write_block,
-                    self.target,
-                    box.topleft,
-                    self.source.block_key(box),
-                    self.clip_mag1,
-                )
-            else:
-                task = (
-                    run_shard_batch,
-                    self.source,
-                    self.target,
-                    batch,
-                    self.clip_mag1,
-                    self.piece_shape,
-                    self.recorder is not None,
-                )
-            tasks[(self.write_name, index)] = (*task, *after)
+            key = self.source.block_key(batch[0]) if isinstance(self.source, DaskBlocks) else None
+            tasks[(self.write_name, index)] = (*self._task(batch, key), *after)
         return tasks
 
     def _dependencies(self) -> list[Any]:
