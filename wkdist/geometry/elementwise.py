@@ -1,4 +1,4 @@
-"""Elementwise arithmetic of integer vectors, shared by ``Vec3Int`` and ``VecInt``.
+"""What ``Vec3Int`` and ``VecInt`` share: component checks and elementwise arithmetic.
 
 A vector class provides :meth:`_zip` (combine with another vector, a sequence
 of the same length or a broadcast ``int``); the operators and the elementwise
@@ -10,13 +10,27 @@ from __future__ import annotations
 import operator
 from typing import TYPE_CHECKING, Self, TypeAlias
 
+import numpy as np
+
+from wkdist.errors import InvalidArgumentError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    import numpy as np
-
 #: What a vector combines with: another vector or sequence of as many ints, or one int.
 Operand: TypeAlias = "Iterable[int] | np.ndarray | int"
+
+
+def as_int(value: object, vector: str, argument: object) -> int:
+    """One component of a ``vector`` (class name) as ``int``: integral floats
+    pass, anything else raises, naming ``argument`` (what was given)."""
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return int(value)
+    raise InvalidArgumentError(
+        f"{vector} components must be integers, got {value!r} in {argument!r}."
+    )
 
 
 class ElementwiseArithmetic:

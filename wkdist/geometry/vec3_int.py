@@ -8,22 +8,11 @@ from typing import ClassVar, Self, TypeAlias
 import numpy as np
 
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry.elementwise import ElementwiseArithmetic, Operand
+from wkdist.geometry.elementwise import ElementwiseArithmetic, Operand, as_int
 
 __all__ = ["Vec3Int", "Vec3IntLike", "as_vec3_int_or_none"]
 
 _AXES = ("x", "y", "z")
-
-
-def _as_int(value: object, argument: object) -> int:
-    """Convert one component to ``int``; integral floats pass, anything else raises."""
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return int(value)
-    raise InvalidArgumentError(
-        f"Vec3Int components must be integers, got {value!r} in {argument!r}."
-    )
 
 
 # The arithmetic operators replace tuple's concatenation and repetition (mypy: misc).
@@ -84,7 +73,7 @@ class Vec3Int(ElementwiseArithmetic, tuple[int, int, int]):  # type: ignore[misc
         x, y, z = values
         if type(x) is int and type(y) is int and type(z) is int:
             return tuple.__new__(cls, values)
-        return tuple.__new__(cls, (_as_int(x, values), _as_int(y, values), _as_int(z, values)))
+        return tuple.__new__(cls, (as_int(v, "Vec3Int", values) for v in values))
 
     def __reduce__(self) -> tuple[type[Vec3Int], tuple[int, int, int]]:
         return (Vec3Int, (self[0], self[1], self[2]))
@@ -140,7 +129,7 @@ class Vec3Int(ElementwiseArithmetic, tuple[int, int, int]):  # type: ignore[misc
     @classmethod
     def full(cls, an_int: int) -> Vec3Int:
         """The vector ``(an_int, an_int, an_int)``."""
-        value = _as_int(an_int, an_int)
+        value = as_int(an_int, "Vec3Int", an_int)
         return tuple.__new__(cls, (value, value, value))
 
     # ---- components -------------------------------------------------------------

@@ -10,21 +10,10 @@ from typing import Self, TypeAlias
 import numpy as np
 
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry.elementwise import ElementwiseArithmetic, Operand
+from wkdist.geometry.elementwise import ElementwiseArithmetic, Operand, as_int
 from wkdist.geometry.vec3_int import Vec3Int
 
 __all__ = ["VecInt", "VecIntLike"]
-
-
-def _as_int(value: object, argument: object) -> int:
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return int(value)
-    raise InvalidArgumentError(
-        f"VecInt components must be integers, got {value!r} in {argument!r}."
-    )
-
 
 _USAGE = (
     "VecInt takes integers and their axes: VecInt(1, 2, 3, axes=('x', 'y', 'z')), "
@@ -94,7 +83,7 @@ class VecInt(ElementwiseArithmetic, tuple[int, ...], metaclass=ABCMeta):  # type
             )
         if len(set(axes)) != len(axes):
             raise InvalidArgumentError(f"VecInt axes must be distinct, got {axes!r}.")
-        vec = tuple.__new__(cls, (_as_int(v, argument) for v in values))
+        vec = tuple.__new__(cls, (as_int(v, "VecInt", argument) for v in values))
         vec.axes = axes
         return vec
 
