@@ -8,6 +8,13 @@ innermost loop walks memory and LLVM can vectorise the branch-free kernels.
 
 The *block order* (used only for the tie rule of the mode) is y fastest, then
 x, then z: element ``(dx, dy, dz)`` has rank ``dy + fy*dx + fx*fy*dz``.
+
+The fixed-size kernels (2x2x1, 2x2x2) repeat the general ones' logic unrolled on
+purpose: with the block's elements in named locals and no inner loops, numba keeps
+them in registers and LLVM vectorises the voxel loop; a shared helper over a
+small array or a loop over the block (what ``*_any`` does) is much slower for the
+common factors (``mode_any`` takes 14x as long as ``mode_2x2x2`` on 256^3 uint32
+labels). The look-alike lines are that unrolling.
 """
 
 from __future__ import annotations
