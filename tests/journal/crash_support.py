@@ -108,6 +108,11 @@ def started_after(seconds: float):
     return lambda: time.monotonic() >= deadline
 
 
+def properties_text(dataset):
+    path = dataset / "datasource-properties.json"
+    return path.read_text() if path.is_file() else None
+
+
 def check_like(target, reference):
     assert data_files(target) == data_files(reference)
     assert leftovers(target) == []
@@ -124,10 +129,14 @@ def crash_loop(tmp_path, make_target, command, total, seed, finish=None):
     reference = make_target(tmp_path / "reference" / "ds")
     run(command(reference), cwd=tmp_path)
     target = make_target(tmp_path / "crashed" / "ds")
+    before, finished = properties_text(target), properties_text(reference)
     killed = []
     for phase, condition, delay in instants(seed, total):
         if run_and_kill(command(target), condition(target), cwd=tmp_path, delay=delay) is None:
             killed.append(phase)
+        # What others read shows the job not at all, or (killed after its finalization
+        # published the properties, before the journal said so) all of it.
+        assert properties_text(target) in (before, finished), f"killed while {phase}"
     result = run((finish or command)(target), cwd=tmp_path, check=False)
     assert result.returncode == 0, f"after kills at {killed}: {result.stderr}"
     assert killed, "no run was killed"

@@ -25,13 +25,13 @@ from wkdist.dataset.layer_categories import (
 from wkdist.dataset.mag_refs import open_layer
 from wkdist.dataset.names import validate_layer_name
 from wkdist.dataset.write_layer import write_layer
-from wkdist.dataset.zarr_groups import write_zarr_group_metadata
 from wkdist.errors import (
     AlreadyExistsError,
     DatasetExistsError,
     InvalidArgumentError,
     NotFoundError,
     ReadOnlyError,
+    UnfinishedJobError,
     UnfinishedJobWarning,
 )
 from wkdist.geometry import BoundingBox, NDBoundingBox
@@ -48,12 +48,16 @@ from wkdist.properties import (
     PROPERTIES_FILE_NAME,
     DatasetProperties,
     LayerProperties,
+    PropertiesNotFoundError,
     VoxelSize,
     element_class_from_dtype,
+    is_staged,
     load_properties,
+    properties_exist,
     properties_stamp,
     save_properties,
     update_properties,
+    write_zarr_group_metadata,
 )
 from wkdist.properties.view_configuration import DatasetViewConfiguration, view_configuration_json
 from wkdist.run import run_plans
@@ -72,6 +76,22 @@ if TYPE_CHECKING:
     from wkdist.geometry import MagLike, Vec3IntLike
 
 DEFAULT_DATA_FORMAT = DataFormat.ZARR3
+
+
+class DatasetBeingCreatedError(PropertiesNotFoundError, UnfinishedJobError):
+    """No dataset yet: the job that creates it is unfinished (its properties
+    appear when the job is finalized)."""
+
+
+def _raise_if_being_created(path: Location, missing: PropertiesNotFoundError) -> None:
+    for journal in unfinished_jobs(path) if isinstance(path, Path) else ():
+        raise DatasetBeingCreatedError(
+            missing.errno,
+            f"no dataset at {path} yet: the unfinished job {journal.name} "
+            f"({journal.header.kind}) is creating it; finish it first or throw it away:\n"
+            f"{journal.ways_out()}",
+            missing.filename,
+        ) from None
 
 
 def _voxel_size(
@@ -153,8 +173,7 @@ class Dataset:
         wanted_size = _voxel_size(voxel_size, voxel_size_with_unit, scale)
         if isinstance(path, RemotePath):
             path.check_bucket()
-        exists = (path / PROPERTIES_FILE_NAME).is_file()
-        if exists:
+        if properties_exist(path):
             if wanted_size is not None and not exist_ok:
                 raise DatasetExistsError(
                     f"a dataset exists at {path}; pass exist_ok=True to open it, or use "
@@ -203,7 +222,11 @@ class Dataset:
         self._read_only = read_only or (isinstance(path, RemotePath) and path.read_only)
         self._layers: dict[str, Layer] = {}
         self._loaded: tuple[Hashable, DatasetProperties] | None = None
-        self._properties  # noqa: B018 - load now, so a broken file fails here
+        try:
+            self._properties  # noqa: B018 - load now, so a broken file fails here
+        except PropertiesNotFoundError as missing:
+            _raise_if_being_created(path, missing)
+            raise
         self._mark_saved()
         # Job journals are kept in local datasets only (not yet in object storage).
         active = active_journal()
@@ -295,7 +318,8 @@ class Dataset:
         updated = update_properties(self._path, change)
         self._loaded = (self._file_stamp(), updated)
         self._mark_saved()
-        write_zarr_group_metadata(self._path, updated)
+        if not is_staged(self._path):  # a job's stage writes them when it is published
+            write_zarr_group_metadata(self._path, updated)
 
     def _note_own_change(self) -> None:
         """Accept the current file as this Dataset's own (after a job it ran itself)."""

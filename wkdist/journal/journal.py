@@ -199,6 +199,15 @@ class Journal:
             number = len(known)
         self.files.put(f"arrays/{number:05d}.json", plan.to_json())
 
+    def ways_out(self) -> str:
+        """How to get past this unfinished job: the commands that resume or discard it."""
+        return (
+            f"  resume it:  wkdist resume {self.dataset_path}   "
+            f"(or: {self.header.resume_command})\n"
+            f"  discard it: wkdist discard {self.dataset_path} --job {self.name}   "
+            "(deletes only what that job wrote)"
+        )
+
     @property
     def finalized(self) -> bool:
         return self.files.exists(FINALIZED)

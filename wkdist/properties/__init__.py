@@ -7,6 +7,7 @@ methods, write with :func:`update_properties` (locked read-modify-write) or
 
 from __future__ import annotations
 
+from ._stages import is_staged
 from .element_class import dtype_from_element_class, element_class_from_dtype
 from .json_codec import (
     AXIS_ORDER,
@@ -25,17 +26,20 @@ from .model import (
     LayerProperties,
     MagProperties,
 )
+from .staging import publish_stage, staged_properties
 from .store import (
     LOCK_FILE_NAME,
     PROPERTIES_FILE_NAME,
     PropertiesNotFoundError,
     load_properties,
     merge_bounding_boxes,
+    properties_exist,
     properties_stamp,
     save_properties,
     update_properties,
 )
 from .voxel_size import LENGTH_UNITS, VoxelSize
+from .zarr_groups import write_zarr_group_metadata
 
 __all__ = [
     "AXIS_ORDER",
@@ -55,12 +59,17 @@ __all__ = [
     "dtype_from_element_class",
     "dumps_properties",
     "element_class_from_dtype",
+    "is_staged",
     "load_properties",
     "loads_properties",
     "merge_bounding_boxes",
     "parse_properties",
+    "properties_exist",
     "properties_stamp",
+    "publish_stage",
     "save_properties",
     "serialize_properties",
+    "staged_properties",
     "update_properties",
+    "write_zarr_group_metadata",
 ]

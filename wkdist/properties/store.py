@@ -10,6 +10,10 @@ In object storage (a :class:`~wkdist.location.RemotePath`) every PUT replaces th
 object whole, and :func:`update_properties` is a read-modify-conditional-write
 loop (``If-Match`` on the generation read), retried when another writer got in
 between: the same guarantee without a lock.
+
+While a job stages a dataset's properties (:mod:`wkdist.properties.staging`),
+every function here reads and writes the staged copy instead, in the context
+that runs the job.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from wkdist.errors import InvalidArgumentError, WkdistError
 from wkdist.geometry import BoundingBox
 from wkdist.location import RemotePath, as_location, update_bytes
 
+from ._stages import properties_home
 from .json_codec import PropertiesError, dumps_properties, loads_properties
 from .model import DatasetProperties
 
@@ -42,6 +47,7 @@ __all__ = [
     "PropertiesNotFoundError",
     "load_properties",
     "merge_bounding_boxes",
+    "properties_exist",
     "properties_stamp",
     "save_properties",
     "update_properties",
@@ -84,7 +90,7 @@ def properties_stamp(dataset_path: LocationLike) -> Hashable:
     PropertiesNotFoundError
         If the file does not exist.
     """
-    dataset = as_location(dataset_path)
+    dataset = properties_home(as_location(dataset_path))
     missing = f"no dataset at {dataset}: {PROPERTIES_FILE_NAME} is missing"
     if isinstance(dataset, RemotePath):
         generation = (dataset / PROPERTIES_FILE_NAME).generation()
@@ -126,8 +132,13 @@ def load_properties(dataset_path: LocationLike) -> DatasetProperties:
         (a ``ValueError``) if it is malformed; the message names the file and
         the JSON path of the bad value.
     """
-    text, source = _read_text(as_location(dataset_path))
+    text, source = _read_text(properties_home(as_location(dataset_path)))
     return loads_properties(text, source=source)
+
+
+def properties_exist(dataset_path: LocationLike) -> bool:
+    """Whether ``<dataset_path>/datasource-properties.json`` exists (in this context)."""
+    return (properties_home(as_location(dataset_path)) / PROPERTIES_FILE_NAME).is_file()
 
 
 @contextmanager
@@ -170,7 +181,7 @@ def save_properties(dataset_path: LocationLike, properties: DatasetProperties) -
             f"properties={properties!r} is invalid; expected DatasetProperties"
         )
     text = dumps_properties(properties)
-    path = as_location(dataset_path)
+    path = properties_home(as_location(dataset_path))
     if isinstance(path, RemotePath):
         update_bytes(path / PROPERTIES_FILE_NAME, lambda _: text.encode())
         return
@@ -197,7 +208,7 @@ def update_properties(
     DatasetProperties
         What ``fn`` returned (the file is rewritten only if it differs).
     """
-    path = as_location(dataset_path)
+    path = properties_home(as_location(dataset_path))
     if isinstance(path, RemotePath):
         return _update_remote(path, fn)
     _properties_file(path)

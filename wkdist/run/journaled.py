@@ -9,6 +9,11 @@ files are unchanged are dropped from the plans, leftover temporary files are
 removed, and every write task records its shards when they are durable. The
 journal is marked finalized when the job's own finalization has run.
 
+While the job runs, its changes to the target's ``datasource-properties.json``
+(new layers and mags, grown boxes) are staged in its journal folder and
+published when it finalizes: an unfinished job never looks finished to
+WEBKNOSSOS, ``webknossos`` or another process.
+
 API calls inside a journaled job (a command that downsamples several layers)
 join the enclosing job instead of opening their own.
 """
@@ -35,6 +40,7 @@ from wkdist.journal import (
 )
 from wkdist.journal.journal import shard_indices
 from wkdist.location import require_local
+from wkdist.properties import publish_stage, staged_properties
 from wkdist.run.execute import run_plans
 from wkdist.storage import open_array
 
@@ -48,6 +54,8 @@ if TYPE_CHECKING:
     from wkdist.geometry import BoundingBox
     from wkdist.location import Location
 
+#: The folder in a job's journal that holds its staged properties.
+_STAGE_DIR = "properties"
 _ACTIVE: ContextVar[Journal | None] = ContextVar("wkdist_active_journal", default=None)
 
 
@@ -111,10 +119,7 @@ def pending_job(target: Path, job: Job | None = None) -> Journal | None:
             header = journal.header
             raise UnfinishedJobError(
                 f"{target} holds the unfinished job {journal.name} ({header.kind}, started "
-                f"on {header.host}); finish it first or throw it away:\n"
-                f"  resume it:  wkdist resume {target}   (or: {header.resume_command})\n"
-                f"  discard it: wkdist discard {target} --job {journal.name}   "
-                "(deletes only what that job wrote)"
+                f"on {header.host}); finish it first or throw it away:\n{journal.ways_out()}"
             )
     return unfinished[0] if unfinished else None
 
@@ -156,11 +161,14 @@ def journaled(job: Job) -> Iterator[Journal | None]:
         journal = Journal.start(target, header)
     else:
         journal.remove_temporaries()
+    stage = journal.dir / _STAGE_DIR
     token = _ACTIVE.set(journal)
     try:
-        yield journal
+        with staged_properties(target, stage):
+            yield journal
     finally:
         _ACTIVE.reset(token)
+    publish_stage(target, stage)
     journal.finalize()
 
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wkdist._atomic import write_text_atomically
-from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
     from wkdist.location import Location
     from wkdist.properties import DatasetProperties, LayerProperties
 
-_OME_VERSION = {DataFormat.ZARR: "0.4", DataFormat.ZARR3: "0.5"}
+# by the layers' dataFormat (the properties layer does not depend on storage)
+_OME_VERSION = {"zarr": "0.4", "zarr3": "0.5"}
 
 
 def _multiscales(layer: LayerProperties, voxel_size_nm: tuple[float, float, float]) -> dict[str, Any]:
@@ -47,14 +47,14 @@ def _write_json(path: Location, content: dict[str, Any]) -> None:
 
 def write_zarr_group_metadata(dataset_path: Location, props: DatasetProperties) -> None:
     """Write the root group file and each Zarr layer's OME-NGFF group metadata."""
-    formats = {DataFormat(layer.data_format) for layer in props.data_layers}
-    if DataFormat.ZARR in formats:
+    formats = {layer.data_format for layer in props.data_layers}
+    if "zarr" in formats:
         _write_json(dataset_path / ".zgroup", {"zarr_format": 2})
-    if DataFormat.ZARR3 in formats:
+    if "zarr3" in formats:
         _write_json(dataset_path / "zarr.json", {"zarr_format": 3, "node_type": "group"})
     voxel_size = props.scale.to_nanometer()
     for layer in props.data_layers:
-        fmt = DataFormat(layer.data_format)
+        fmt = layer.data_format
         layer_path = dataset_path / layer.name
         if fmt not in _OME_VERSION:
             continue
@@ -62,7 +62,7 @@ def write_zarr_group_metadata(dataset_path: Location, props: DatasetProperties) 
         if isinstance(layer_path, Path) and (not layer_path.is_dir() or layer_path.is_symlink()):
             continue
         multiscales = _multiscales(layer, voxel_size)
-        if fmt == DataFormat.ZARR3:
+        if fmt == "zarr3":
             ome = {"version": _OME_VERSION[fmt], "multiscales": [multiscales]}
             _write_json(
                 layer_path / "zarr.json",
