@@ -30,6 +30,8 @@ _PICKED = {
     "LayerProperties": "wkdist.properties",
     "VoxelSize": "wkdist.properties",
     "AttachmentDataFormat": "wkdist.properties.attachments",
+    "AffineCoordinateTransformation": "wkdist.properties.coordinate_transformations",
+    "ThinPlateSplineCoordinateTransformation": "wkdist.properties.coordinate_transformations",
     "DatasetViewConfiguration": "wkdist.properties.view_configuration",
     "LayerViewConfiguration": "wkdist.properties.view_configuration",
     "cluster": "wkdist.run.clusters",
@@ -70,6 +72,10 @@ if TYPE_CHECKING:
     from wkdist.geometry import *
     from wkdist.properties import DatasetProperties, LayerProperties, VoxelSize
     from wkdist.properties.attachments import AttachmentDataFormat
+    from wkdist.properties.coordinate_transformations import (
+        AffineCoordinateTransformation,
+        ThinPlateSplineCoordinateTransformation,
+    )
     from wkdist.properties.view_configuration import (
         DatasetViewConfiguration,
         LayerViewConfiguration,

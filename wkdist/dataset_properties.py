@@ -20,6 +20,10 @@ from wkdist.properties.attachments import (
     AttachmentProperties,
     AttachmentsProperties,
 )
+from wkdist.properties.coordinate_transformations import (
+    AffineCoordinateTransformation,
+    ThinPlateSplineCoordinateTransformation,
+)
 from wkdist.properties.view_configuration import (
     DatasetViewConfiguration,
     LayerViewConfiguration,
@@ -29,6 +33,7 @@ from wkdist.storage import DataFormat
 __all__ = [
     "COLOR_CATEGORY",
     "SEGMENTATION_CATEGORY",
+    "AffineCoordinateTransformation",
     "AttachmentDataFormat",
     "AttachmentProperties",
     "AttachmentsProperties",
@@ -40,6 +45,7 @@ __all__ = [
     "LayerViewConfiguration",
     "Mag",
     "MagViewProperties",
+    "ThinPlateSplineCoordinateTransformation",
     "Vec3Float",
     "VoxelSize",
 ]

@@ -543,3 +543,19 @@ def test_bounding_box_on_disk(tmp_path, data_format):
             expected.add(wk.BoundingBox(topleft, file_size).from_mag_to_mag1(mag.mag))
     assert set(mag.get_bounding_boxes_on_disk()) == expected
 
+
+
+# ref: test_dataset.py::test_rechunking
+@pytest.mark.parametrize("data_format", ["wkw", "zarr3"])
+def test_rechunk_in_place(tmp_path, data_format):
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    layer = ds.add_layer("color", "color", num_channels=3, data_format=data_format)
+    mag = layer.add_mag(1, compress=False, chunk_shape=16, shard_shape=64)
+    data = np.random.default_rng(6).integers(0, 255, (3, 10, 20, 30), dtype=np.uint8)
+    mag.write(data, absolute_offset=(60, 80, 100), allow_resize=True)
+    assert not mag._is_compressed()
+    mag.rechunk(chunk_shape=8, shard_shape=32)
+    mag = wk.Dataset.open(ds.path).get_layer("color").get_mag(1)
+    assert mag._is_compressed()
+    assert (mag.info.chunk_shape, mag.info.shard_shape) == (wk.Vec3Int.full(8), wk.Vec3Int.full(32))
+    np.testing.assert_array_equal(mag.read(absolute_offset=(60, 80, 100), size=(10, 20, 30)), data)

@@ -93,6 +93,10 @@ def test_mag_as_ref_grows_the_box_and_is_deleted_without_its_files(tmp_path, dat
     layer.delete_mag(2)
     assert (tmp_path / "source" / "color" / "2").exists()
     assert wk.Mag(2) not in wk.Dataset.open(ds.path).get_layer("color").mags
+    # a mag the source layer's box (10, 20, 30) is not aligned with keeps that box
+    source.get_layer("color").add_mag(4).write(random_uint8((3, 5, 8), seed=4))
+    layer.add_mag_as_ref(tmp_path / "source" / "color" / "4")
+    assert layer.bounding_box == wk.BoundingBox((0, 0, 0), (80, 160, 240))
 
 
 @pytest.mark.parametrize("data_format", FORMATS)

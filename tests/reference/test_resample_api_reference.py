@@ -88,3 +88,12 @@ def test_dataset_downsample_covers_every_layer(tmp_path):
     layer.dataset.downsample(coarsest_mag=wk.Mag(4))
     assert wk.Mag((4, 4, 2)) in layer.mags and wk.Mag((4, 4, 2)) in seg.mags
     assert (seg.get_mag((2, 2, 1)).read() == 5).all()
+
+
+def test_downsample_aligns_with_another_dataset(tmp_path):
+    guide = _layer(tmp_path, "guide")
+    guide.add_mag((2, 2, 1))
+    layer = _layer(tmp_path)
+    layer.downsample(from_mag=wk.Mag(1), coarsest_mag=wk.Mag((4, 4, 2)),
+                     align_with_other_layers=guide.dataset)  # fmt: skip
+    assert sorted(layer.mags) == [wk.Mag(1), wk.Mag((2, 2, 1)), wk.Mag((4, 4, 2))]

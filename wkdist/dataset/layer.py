@@ -26,6 +26,11 @@ from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundErro
 from wkdist.geometry import BoundingBox, Mag
 from wkdist.location import Location, RemotePath, as_location, require_local
 from wkdist.properties import AXIS_ORDER, MagProperties, dtype_from_element_class
+from wkdist.properties.coordinate_transformations import (
+    CoordinateTransformation,
+    transformation_from_json,
+    transformation_to_json,
+)
 from wkdist.properties.view_configuration import LayerViewConfiguration, view_configuration_json
 from wkdist.run import run_plans
 from wkdist.run.journaled import Job, journaled
@@ -34,7 +39,7 @@ from wkdist.storage.layout_policy import choose_chunk_and_shard_shape, compressi
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from concurrent.futures import Executor
 
     from wkdist.dataset.dataset import Dataset
@@ -169,6 +174,18 @@ class Layer:
         self, value: LayerViewConfiguration | Mapping[str, Any] | None
     ) -> None:
         self._update(default_view_configuration=view_configuration_json(value))
+
+    @property
+    def coordinate_transformations(self) -> tuple[CoordinateTransformation, ...]:
+        """How WEBKNOSSOS places the layer when rendering (metadata only; the voxels
+        stay as they are). Assign a sequence of transformations; empty removes them."""
+        stored = self._properties.coordinate_transformations or ()
+        return tuple(transformation_from_json(entry) for entry in stored)
+
+    @coordinate_transformations.setter
+    def coordinate_transformations(self, value: Sequence[CoordinateTransformation]) -> None:
+        stored = tuple(transformation_to_json(t) for t in value)
+        self._update(coordinate_transformations=stored or None)
 
     @property
     def bounding_box(self) -> BoundingBox:
@@ -473,7 +490,7 @@ class Layer:
         interpolation_mode: str = "default",
         compress: bool | str = True,
         sampling_mode: str = "anisotropic",
-        align_with_other_layers: bool = True,
+        align_with_other_layers: bool | Dataset = True,
         buffer_shape: Vec3IntLike | int | None = None,
         chunk_shape: Vec3IntLike | int | None = None,
         shard_shape: Vec3IntLike | int | None = None,
@@ -503,7 +520,8 @@ class Layer:
             finest physical axes first, as the voxel size asks; ``"isotropic"``
             doubles every axis; ``"constant_z"`` keeps z (forced for a one-slice layer).
         align_with_other_layers
-            Reuse the mags other layers have where their largest factor matches.
+            Reuse the mags other layers have where their largest factor matches
+            (``True``: this dataset's layers; or the dataset to align with).
         buffer_shape
             Accepted for compatibility; wkdist sizes its read pieces by
             ``wkdist.downsample.piece-memory``.
@@ -644,7 +662,7 @@ class Layer:
         from_mag_view: MagView | None = None,
         compress: bool | str = True,
         sampling_mode: str = "anisotropic",
-        align_with_other_layers: bool = True,
+        align_with_other_layers: bool | Dataset = True,
         buffer_shape: Vec3IntLike | int | None = None,
         chunk_shape: Vec3IntLike | int | None = None,
         shard_shape: Vec3IntLike | int | None = None,

@@ -74,6 +74,15 @@ def _check_new_mag(layer: Layer, mag: Mag) -> None:
         )
 
 
+def _rescaled_box(foreign: MagView, new_mag: Mag) -> BoundingBox:
+    """The foreign layer's box as its voxels cover it under ``new_mag``: the same box
+    for the same mag, else the voxels (rounded outwards) scaled to the new mag."""
+    box = foreign.layer.bounding_box
+    if new_mag == foreign.mag:
+        return box
+    return box.align_with_mag(foreign.mag, ceil=True).in_mag(foreign.mag).from_mag_to_mag1(new_mag)
+
+
 def add_mag_as_ref(
     layer: Layer,
     foreign_mag_view_or_path: str | os.PathLike[str] | MagView,
@@ -86,12 +95,7 @@ def add_mag_as_ref(
     new_mag = foreign.mag if mag is None else Mag(mag)
     _check_new_mag(layer, new_mag)
     _check_compatible(layer, foreign)
-    # Under another mag the same voxels cover a scaled box.
-    box = (
-        foreign.layer.bounding_box.in_mag(foreign.mag).from_mag_to_mag1(new_mag)
-        if extend_layer_bounding_box
-        else None
-    )
+    box = _rescaled_box(foreign, new_mag) if extend_layer_bounding_box else None
     return _add_existing_mag(layer, new_mag, foreign.path.resolve(), box)
 
 

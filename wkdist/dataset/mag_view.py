@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +22,11 @@ from wkdist.jobs.compress import (
 from wkdist.jobs.export_tiff import export_box, run_tiff_export
 from wkdist.location import require_local
 from wkdist.run.journaled import Job, journaled, run_journaled
-from wkdist.storage.layout_policy import compression_for
+from wkdist.storage.layout_policy import choose_chunk_and_shard_shape, compression_for
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from concurrent.futures import Executor
 
     import numpy as np
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from wkdist.geometry import BoundingBox, Mag, Vec3IntLike
     from wkdist.location import Location
     from wkdist.properties import MagProperties
+    from wkdist.storage import ArraySpec
 
 
 class MagView(View):
@@ -194,25 +196,77 @@ class MagView(View):
     ) -> None:
         """Compress this mag in place (zstd for Zarr, LZ4 for WKW). The uncompressed
         files stay until the compressed copy is complete. No-op if already compressed."""
+
+        def compressed(spec: ArraySpec) -> ArraySpec:
+            if spec.compressed:
+                return spec
+            return dataclasses.replace(spec, compression=compression_for(spec.data_format, True))
+
+        self._reencode(compressed, {}, executor=executor, progress=progress)
+
+    def rechunk(
+        self,
+        *,
+        chunk_shape: Vec3IntLike | int | None = None,
+        shard_shape: Vec3IntLike | int | None = None,
+        compress: bool | str | None = None,
+        executor: Executor | None = None,
+        progress: bool | None = None,
+    ) -> None:
+        """Re-encode this mag in place with a new layout, safely as :meth:`compress`.
+
+        Parameters
+        ----------
+        chunk_shape, shard_shape
+            The new layout (defaults as in :meth:`Layer.add_mag`: 32³ chunks,
+            1024³ shards; Zarr v2 shards are single chunks).
+        compress
+            ``None`` or ``True``: compressed (zstd for Zarr, LZ4 for WKW);
+            ``False``: raw; or a codec name.
+        """
+        chunk, shard = choose_chunk_and_shard_shape(
+            data_format=self.data_format, chunk_shape=chunk_shape, shard_shape=shard_shape,
+            chunks_per_shard=None, layer_bounding_box=None,
+        )  # fmt: skip
+        codec = compression_for(self.data_format, True if compress is None else compress)
+        layout = {"chunk_shape": list(chunk), "shard_shape": list(shard), "compression": codec}
+
+        def rechunked(spec: ArraySpec) -> ArraySpec:
+            return dataclasses.replace(
+                spec, chunk_shape=chunk, shard_shape=shard, compression=codec
+            )
+
+        self._reencode(rechunked, layout, executor=executor, progress=progress)
+
+    def _reencode(
+        self,
+        target_for: Callable[[ArraySpec], ArraySpec],
+        layout: dict[str, Any],
+        *,
+        executor: Executor | None,
+        progress: bool | None,
+    ) -> None:
+        """Copy the mag into a staging array of layout ``target_for(current layout)``
+        and swap it in (nothing happens when the layout stays the same)."""
         self._ensure_writable()
         path = require_local(
             self.path,
-            "compress in place (a directory swap); copy the dataset with compress=True instead,",
+            "re-encode in place (a directory swap); copy the dataset with new options instead,",
         )
         job = Job("compress", self._layer.dataset.path,
-                  {"layer": self._layer.name, "mag": self._mag.to_layer_name()})
+                  {"layer": self._layer.name, "mag": self._mag.to_layer_name(), **layout})
         with journaled(job) as journal:
             finish_swap(path)  # an earlier run was killed while swapping
-            spec = self.info
-            if spec.compressed:
+            target = target_for(self.info)
+            if target == self.info:
                 return
             continued = journal is not None and journal.continued
-            if not (continued and staging_usable(path, spec.data_format)):
+            if not (continued and staging_usable(path, target.data_format)):
                 shape = self.bounding_box.in_mag(self._mag).bottomright
-                create_staging(path, spec, compression_for(spec.data_format, True), shape)
+                create_staging(path, target, shape)
             plan = plan_compress(
                 path,
-                spec,
+                target,
                 self._mag,
                 self._array.list_written_shards(),
                 self._layer.bounding_box,

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from wkdist.dask_bridge.plan import WritePlan
+    from wkdist.dataset.dataset import Dataset
     from wkdist.dataset.layer import Layer
     from wkdist.dataset.mag_view import MagView
     from wkdist.geometry import MagLike, Vec3IntLike
@@ -67,12 +68,13 @@ def upsample_plan(source: MagView, target: MagView) -> WritePlan:
     )
 
 
-def _dataset_mags(layer: Layer, align_with_other_layers: bool) -> list[Mag]:
-    """The mags the ladder aligns with: every mag of the dataset, this layer's own
-    included, as the reference does."""
-    if not align_with_other_layers:
+def _dataset_mags(layer: Layer, align_with_other_layers: bool | Dataset) -> list[Mag]:
+    """The mags the ladder aligns with: every mag of the dataset (this layer's own
+    included, as the reference does), or of the dataset given instead."""
+    if align_with_other_layers is False:
         return []
-    return [mag for other in layer.dataset.layers.values() for mag in other.mags]
+    dataset = layer.dataset if align_with_other_layers is True else align_with_other_layers
+    return [mag for other in dataset.layers.values() for mag in other.mags]
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def downsample_layer(
     interpolation_mode: str = "default",
     layout: NewMagLayout | None = None,
     sampling_mode: str = "anisotropic",
-    align_with_other_layers: bool = True,
+    align_with_other_layers: bool | Dataset = True,
     force_sampling_scheme: bool = False,
     only_setup_mags: bool = False,
     from_mag_view: MagView | None = None,
@@ -240,7 +242,7 @@ def upsample_layer(
     finest_mag: MagLike = 1,
     layout: NewMagLayout | None = None,
     sampling_mode: str = "anisotropic",
-    align_with_other_layers: bool = True,
+    align_with_other_layers: bool | Dataset = True,
     from_mag_view: MagView | None = None,
     executor: Executor | None = None,
     progress: bool | None = None,

@@ -15,7 +15,6 @@ The steps, in order: :func:`create_staging` (the empty compressed array),
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from typing import TYPE_CHECKING
 
@@ -37,13 +36,13 @@ def staging_path(path: Path) -> Path:
     return path.with_name(f"{path.name}.compressing")
 
 
-def create_staging(path: Path, spec: ArraySpec, codec: str | None, shape: Vec3Int) -> Path:
-    """Create the empty array for the compressed copy (``spec`` with ``codec``)
-    of ``shape`` (mag voxels); a leftover of an interrupted attempt is removed."""
+def create_staging(path: Path, spec: ArraySpec, shape: Vec3Int) -> Path:
+    """Create the empty array for the re-encoded copy (layout ``spec``) of ``shape``
+    (mag voxels); a leftover of an interrupted attempt is removed."""
     staging = staging_path(path)
     if staging.exists():
         shutil.rmtree(staging)
-    create_array(staging, dataclasses.replace(spec, compression=codec), shape)
+    create_array(staging, spec, shape)
     return staging
 
 
@@ -54,7 +53,8 @@ def plan_compress(
     written_shards: Iterable[BoundingBox],
     layer_box: BoundingBox,
 ) -> WritePlan:
-    """Plan copying the mag at ``path`` (layout ``spec``) into its staging array.
+    """Plan copying the mag at ``path`` into its staging array of layout ``spec``
+    (the same format; compression, chunk and shard shape may differ).
 
     ``written_shards`` are the mag's shard files (mag voxels), ``layer_box`` the
     layer's box (Mag(1) voxels); the properties file is not touched.
