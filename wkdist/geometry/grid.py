@@ -1,6 +1,7 @@
 """Grids of cells over boxes: a box's alignment to grids and its grid cells
-(:class:`BoxGrid`, inherited by ``BoundingBox``), dask ``chunks`` tuples, and
-the cells of a grid that hold data.
+(:class:`BoxGrid`, inherited by ``BoundingBox``; :class:`NDBoxGrid`, inherited
+by ``NDBoundingBox``), dask ``chunks`` tuples, and the cells of a grid that
+hold data.
 
 Every iteration over grid cells in wkdist has one order, the order of
 :meth:`BoundingBox.chunk <wkdist.geometry.BoundingBox.chunk>`: x outermost,
@@ -10,14 +11,16 @@ Grids are anchored at the origin unless a function says otherwise.
 
 from __future__ import annotations
 
+import itertools
 import math
 from itertools import product
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self
 
 from wkdist.errors import InvalidArgumentError
 
 from .mag import Mag
 from .vec3_int import Vec3Int, Vec3IntLike
+from .vec_int import VecInt, VecIntLike
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -238,3 +241,93 @@ class BoxGrid:
             min(start[2] + shape[2], br[2]),
         )
         return self._evolve(lo, hi - lo)
+
+
+class NDBoxGrid:
+    """Mags and grid cells of an n-d box (its ``x, y, z`` axes; ``chunk`` also cuts
+    the others); :class:`~wkdist.geometry.NDBoundingBox` inherits them."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        topleft: VecInt
+        size: VecInt
+        bottomright: VecInt
+        axes: tuple[str, ...]
+
+        @property
+        def ndim(self) -> int: ...
+
+        @property
+        def topleft_xyz(self) -> Vec3Int: ...
+
+        @property
+        def size_xyz(self) -> Vec3Int: ...
+
+        @property
+        def bottomright_xyz(self) -> Vec3Int: ...
+
+        def _evolve(self, **changes: Any) -> Self: ...
+
+        def with_topleft_xyz(self, new_xyz: Vec3IntLike) -> Self: ...
+
+        def with_size_xyz(self, new_xyz: Vec3IntLike) -> Self: ...
+
+        def intersected_with(self, other: Self, dont_assert: bool = False) -> Self: ...
+
+    def in_mag(self, mag: Mag) -> Self:
+        """The box in ``mag`` voxels; ``x, y, z`` must be aligned with the mag."""
+        factor = Mag(mag).to_vec3_int()
+        if self.topleft_xyz % factor != (0, 0, 0) or self.bottomright_xyz % factor != (0, 0, 0):
+            raise InvalidArgumentError(
+                f"{self} is not aligned with {Mag(mag)}; use align_with_mag() first"
+            )
+        return self.with_topleft_xyz(self.topleft_xyz // factor).with_size_xyz(
+            self.size_xyz // factor
+        )
+
+    def from_mag_to_mag1(self, from_mag: Mag) -> Self:
+        """The box given in ``from_mag`` voxels, in Mag(1) voxels."""
+        factor = Mag(from_mag).to_vec3_int()
+        return self.with_topleft_xyz(self.topleft_xyz * factor).with_size_xyz(
+            self.size_xyz * factor
+        )
+
+    def align_with_mag(self, mag: Mag | Vec3IntLike, ceil: bool = False) -> Self:
+        """Round ``x, y, z`` to multiples of ``mag``: outwards if ``ceil``, else inwards."""
+        factor = mag.to_vec3_int() if isinstance(mag, Mag) else Vec3Int(mag)
+        start, end = self.topleft_xyz, self.bottomright_xyz
+        if ceil:
+            start, end = start - start % factor, end + (-end) % factor
+        else:
+            start, end = start + (-start) % factor, end - end % factor
+        return self.with_topleft_xyz(start).with_size_xyz(end - start)
+
+    def chunk(
+        self, chunk_shape: VecIntLike, chunk_border_alignments: VecIntLike | None = None
+    ) -> Iterator[Self]:
+        """Split into boxes of ``chunk_shape`` (border boxes may be smaller).
+
+        Three values chunk ``x, y, z`` and give the other axes size 1 (``c``: all
+        channels). With ``chunk_border_alignments`` every border between two chunks
+        is a multiple of it.
+        """
+        shape = self._per_axis(chunk_shape)
+        align = None if chunk_border_alignments is None else self._per_axis(chunk_border_alignments)
+        start = self.topleft
+        if align is not None:
+            if any(s % a for s, a in zip(shape, align, strict=True)):
+                raise InvalidArgumentError(
+                    f"chunk_shape {tuple(shape)} is not a multiple of {tuple(align)}"
+                )
+            start = start - start % align
+        ranges = [range(b, e, s) for b, e, s in zip(start, self.bottomright, shape, strict=True)]
+        for corner in itertools.product(*ranges):
+            yield self.intersected_with(self._evolve(topleft=corner, size=shape))
+
+    def _per_axis(self, shape: VecIntLike) -> VecInt:
+        values = tuple(shape)
+        if len(values) == 3 and self.ndim != 3:
+            full = VecInt.ones(self.axes).with_xyz(values)
+            return full.with_c(self.size.c) if "c" in self.axes else full
+        return VecInt(values, axes=self.axes)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 from abc import ABCMeta
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry.mag import Mag
+from wkdist.geometry.grid import NDBoxGrid
 from wkdist.geometry.vec3_int import Vec3Int, Vec3IntLike
 from wkdist.geometry.vec_int import VecInt, VecIntLike
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
     from wkdist.geometry.normalized_bounding_box import NormalizedBoundingBox
 
@@ -25,7 +24,7 @@ _XYZ = ("x", "y", "z")
 DEFAULT_AXIS_ORDER = {"c": 0, "x": 1, "y": 2, "z": 3}
 
 
-class NDBoundingBox(metaclass=ABCMeta):
+class NDBoundingBox(NDBoxGrid, metaclass=ABCMeta):
     """A box over named axes: ``topleft`` (inclusive) and ``size`` per axis.
 
     Axes other than ``x``, ``y`` and ``z`` (time ``t``, channel ``c``, ...) are
@@ -334,69 +333,12 @@ class NDBoundingBox(metaclass=ABCMeta):
         """Whether ``inner_bbox`` lies completely inside."""
         return inner_bbox.intersected_with(self, dont_assert=True) == inner_bbox
 
-    def in_mag(self, mag: Mag) -> Self:
-        """The box in ``mag`` voxels; ``x, y, z`` must be aligned with the mag."""
-        factor = Mag(mag).to_vec3_int()
-        if self.topleft_xyz % factor != (0, 0, 0) or self.bottomright_xyz % factor != (0, 0, 0):
-            raise InvalidArgumentError(
-                f"{self} is not aligned with {Mag(mag)}; use align_with_mag() first"
-            )
-        return self.with_topleft_xyz(self.topleft_xyz // factor).with_size_xyz(
-            self.size_xyz // factor
-        )
-
-    def from_mag_to_mag1(self, from_mag: Mag) -> Self:
-        """The box given in ``from_mag`` voxels, in Mag(1) voxels."""
-        factor = Mag(from_mag).to_vec3_int()
-        return self.with_topleft_xyz(self.topleft_xyz * factor).with_size_xyz(
-            self.size_xyz * factor
-        )
-
-    def align_with_mag(self, mag: Mag | Vec3IntLike, ceil: bool = False) -> Self:
-        """Round ``x, y, z`` to multiples of ``mag``: outwards if ``ceil``, else inwards."""
-        factor = mag.to_vec3_int() if isinstance(mag, Mag) else Vec3Int(mag)
-        start, end = self.topleft_xyz, self.bottomright_xyz
-        if ceil:
-            start, end = start - start % factor, end + (-end) % factor
-        else:
-            start, end = start + (-start) % factor, end - end % factor
-        return self.with_topleft_xyz(start).with_size_xyz(end - start)
-
     def offset(self, vector: VecIntLike) -> Self:
         """A copy moved by ``vector`` (three values move ``x, y, z``, else one per axis)."""
         values = tuple(vector)
         if len(values) == 3 and self.ndim != 3:
             return self.with_topleft_xyz(self.topleft_xyz + values)
         return self._evolve(topleft=self.topleft + values)
-
-    def chunk(
-        self, chunk_shape: VecIntLike, chunk_border_alignments: VecIntLike | None = None
-    ) -> Iterator[Self]:
-        """Split into boxes of ``chunk_shape`` (border boxes may be smaller).
-
-        Three values chunk ``x, y, z`` and give the other axes size 1 (``c``: all
-        channels). With ``chunk_border_alignments`` every border between two chunks
-        is a multiple of it.
-        """
-        shape = self._per_axis(chunk_shape)
-        align = None if chunk_border_alignments is None else self._per_axis(chunk_border_alignments)
-        start = self.topleft
-        if align is not None:
-            if any(s % a for s, a in zip(shape, align, strict=True)):
-                raise InvalidArgumentError(
-                    f"chunk_shape {tuple(shape)} is not a multiple of {tuple(align)}"
-                )
-            start = start - start % align
-        ranges = [range(b, e, s) for b, e, s in zip(start, self.bottomright, shape, strict=True)]
-        for corner in itertools.product(*ranges):
-            yield self.intersected_with(self._evolve(topleft=corner, size=shape))
-
-    def _per_axis(self, shape: VecIntLike) -> VecInt:
-        values = tuple(shape)
-        if len(values) == 3 and self.ndim != 3:
-            full = VecInt.ones(self.axes).with_xyz(values)
-            return full.with_c(self.size.c) if "c" in self.axes else full
-        return VecInt(values, axes=self.axes)
 
     # ---- arrays -------------------------------------------------------------------
 
