@@ -559,3 +559,14 @@ def test_rechunk_in_place(tmp_path, data_format):
     assert mag._is_compressed()
     assert (mag.info.chunk_shape, mag.info.shard_shape) == (wk.Vec3Int.full(8), wk.Vec3Int.full(32))
     np.testing.assert_array_equal(mag.read(absolute_offset=(60, 80, 100), size=(10, 20, 30)), data)
+
+
+# ref: test_dataset.py::test_create_default_mag, test_bounding_box_on_disk
+@pytest.mark.parametrize("data_format", ["wkw", "zarr3"])
+def test_mag_info_channels_and_file_dimensions(tmp_path, data_format):
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    layer = ds.add_layer("color", "color", num_channels=3, data_format=data_format)
+    mag = layer.add_mag(1, chunk_shape=8, shard_shape=64)
+    assert mag.info.bounding_box.axes == ("c", "x", "y", "z")
+    assert mag.info.bounding_box.size.c == 3
+    assert mag._get_file_dimensions() == wk.Vec3Int.full(64)

@@ -108,6 +108,10 @@ class View(ChunkwiseMethods, SliceBufferMethods):
     def _array(self) -> StorageArray:
         return open_array(self.path, self._data_format)
 
+    def _get_file_dimensions(self) -> Vec3Int:
+        """Voxels of this mag per shard file (the reference's name for ``info.shard_shape``)."""
+        return self.info.shard_shape
+
     def _is_compressed(self) -> bool:
         """Whether the mag's chunks are compressed (the reference's spelling of ``info.compressed``)."""
         return self.info.compressed

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry import Vec3Int
+from wkdist.geometry import NormalizedBoundingBox, Vec3Int
+
+_CXYZ = ("c", "x", "y", "z")
 
 
 class DataFormat(StrEnum):
@@ -145,6 +147,15 @@ class ArraySpec:
     def chunks_per_shard(self) -> Vec3Int:
         """Chunks per shard along x, y and z."""
         return self.shard_shape // self.chunk_shape
+
+    @property
+    def bounding_box(self) -> NormalizedBoundingBox:
+        """The array's axes ``(c, x, y, z)`` with its channel count, at the origin.
+
+        The spatial sizes are 0: a layout has no extent (the mag's box is its
+        layer's box), as the reference reports for WKW arrays.
+        """
+        return NormalizedBoundingBox((0, 0, 0, 0), (self.num_channels, 0, 0, 0), _CXYZ)
 
     def check_creatable(self) -> None:
         """Raise unless wkdist can create an array of this layout.
