@@ -15,9 +15,11 @@ import pytest
 import tifffile
 
 import wkdist as wk
+from tests.conftest import snapshot
 from tests.journal.crash_support import (
     WKDIST,
     check_like,
+    properties_text,
     records,
     run,
     run_and_kill,
@@ -77,6 +79,7 @@ def test_import_and_downsample_survive_kills_resume_and_refuse_other_jobs(tmp_pa
 
     assert run_and_kill(at(target), started_after(float(rng.uniform(0.2, 0.6))), cwd=tmp_path) is None
     assert run_and_kill(at(target), lambda: records(target) >= first, cwd=tmp_path) is None
+    assert properties_text(target) is None  # no dataset for others until the job is finalized
     (journal,) = unfinished_jobs(target)
     assert journal.header.kind == "import" and records(target) < total
 
@@ -144,9 +147,10 @@ with get_executor("sequential") as executor:
 
 
 def test_add_layer_from_images_call_continues_with_value_range(tmp_path):
-    """A killed ``add_layer_from_images`` into an existing dataset: the same call
-    continues the layer and mag that the killed run made, and the display range
-    covers the shards of the killed run."""
+    """A killed ``add_layer_from_images`` into an existing dataset shows no new
+    layer to others and ``discard`` removes its files; the same call continues
+    the layer and mag that the killed run made (in its staged properties), and
+    the display range covers the shards of the killed run."""
     folder = tmp_path / "grey"
     folder.mkdir()
     volume = np.random.default_rng(5).integers(10, 200, (SLICES, ROWS, COLUMNS), dtype=np.uint8)
@@ -161,6 +165,12 @@ def test_add_layer_from_images_call_continues_with_value_range(tmp_path):
                         lambda: records(target.path) >= 3, cwd=tmp_path) is None
     (journal,) = unfinished_jobs(target.path)
     assert Vec3Int(0, 0, 0) in journal.recorded_shards()["color/1"]
+    assert properties_text(target.path) == properties_text(reference.path)  # no layer yet
+
+    discarded = tmp_path / "discarded"
+    shutil.copytree(target.path, discarded)
+    assert main(["discard", str(discarded)]) == 0
+    assert snapshot(discarded) == snapshot(reference.path)  # what the import wrote is gone
 
     layer = target.add_layer_from_images(folder, "color", shard_shape=32)
     reference.add_layer_from_images(folder, "color", shard_shape=32)
