@@ -132,6 +132,8 @@ def test_from_images_call_continues_with_largest_segment_id(tmp_path, labels):
                                        voxel_size=(11, 11, 24), shard_shape=32)
     check_like(target, reference.path)
     assert resumed.get_layer("labels").largest_segment_id == LARGEST
+    for shard in written.values():  # skipped, not written again
+        assert (target / "labels" / "1" / shard.file).stat().st_mtime_ns == shard.mtime_ns
     (job,) = journals(target)
     assert sum(len(r.shards) for r in job.tasks()) == SHARDS  # each shard recorded once
 
