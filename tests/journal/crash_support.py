@@ -121,11 +121,11 @@ def check_like(target, reference):
     assert checked > 0 and bad == []
 
 
-def crash_loop(tmp_path, make_target, command, total, seed, finish=None):
+def crash_loop(tmp_path, make_target, command, total, seed):
     """A reference run; then, on a fresh target, one run killed at each instant in
     turn (each later run continues what the earlier ones left), a last run to the
     end, and the result compared with the reference. ``command(target)`` is the
-    whole command line; ``finish(target)`` the last one (default: the same)."""
+    whole command line."""
     reference = make_target(tmp_path / "reference" / "ds")
     run(command(reference), cwd=tmp_path)
     target = make_target(tmp_path / "crashed" / "ds")
@@ -137,7 +137,7 @@ def crash_loop(tmp_path, make_target, command, total, seed, finish=None):
         # What others read shows the job not at all, or (killed after its finalization
         # published the properties, before the journal said so) all of it.
         assert properties_text(target) in (before, finished), f"killed while {phase}"
-    result = run((finish or command)(target), cwd=tmp_path, check=False)
+    result = run(command(target), cwd=tmp_path, check=False)
     assert result.returncode == 0, f"after kills at {killed}: {result.stderr}"
     assert killed, "no run was killed"
     check_like(target, reference)
