@@ -351,7 +351,9 @@ def test_empty_mappings_attachments_and_axes_are_omitted():
     layer = data["dataLayers"][1]
     layer.update(mappings=[], attachments={"meshes": [], "cumsum": None}, additionalAxes=[])
     parsed = parse_properties(data).data_layers[1]
-    assert (parsed.mappings, parsed.attachments, parsed.additional_axes) == ((), None, None)
+    assert (parsed.mappings, parsed.additional_axes) == ((), None)
+    assert not parsed.attachments  # a segmentation layer's are empty, never None
+    assert parsed.attachments.meshes is None
     written = round_trip(data)["dataLayers"][1]
     assert not {"mappings", "attachments", "additionalAxes"} & set(written)
 

@@ -657,8 +657,15 @@ class Dataset:
 
         The layer's properties are copied; its mags point at the foreign files
         (absolute paths, or relative ones with ``make_relative=True``). Both
-        datasets must be local.
+        datasets must be local. Deprecated (as in the reference): use
+        :meth:`add_layer_as_ref`, which needs no symlinks.
         """
+        warnings.warn(
+            "add_symlink_layer is deprecated; use add_layer_as_ref, which adds the layer "
+            "by reference without symlinks.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         self._ensure_writable()
         dataset_path = require_local(self._path, "add_symlink_layer (a directory symlink)")
         foreign = open_layer(Dataset, foreign_layer)

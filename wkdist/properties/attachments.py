@@ -1,19 +1,20 @@
 """Typed view of a segmentation layer's ``attachments`` entry (meshes, agglomerates, ...).
 
 The properties model keeps ``attachments`` as the stored JSON mapping (so unknown
-keys survive); :class:`AttachmentsProperties` reads and writes that mapping.
+keys survive), wrapped in :class:`StoredAttachments`, which also reads as typed
+containers (``.meshes``, ``.segment_index``, ...); :class:`AttachmentsProperties`
+reads and writes that mapping.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from wkdist.errors import InvalidArgumentError
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 __all__ = [
     "LIST_CONTAINERS",
@@ -21,6 +22,7 @@ __all__ = [
     "AttachmentDataFormat",
     "AttachmentProperties",
     "AttachmentsProperties",
+    "StoredAttachments",
 ]
 
 #: Containers holding several attachments / at most one, as Python names.
@@ -115,3 +117,34 @@ class AttachmentsProperties:
     def folder_name(self, container: str) -> str:
         """The folder an attachment of ``container`` is copied into (``segmentIndex``)."""
         return _JSON_KEY[container]
+
+
+class StoredAttachments(Mapping[str, Any]):
+    """A layer's stored ``attachments`` JSON (unknown keys kept, read-only), which
+    also reads as the typed containers of :class:`AttachmentsProperties`:
+    ``stored.meshes``, ``stored.segment_index``, ..."""
+
+    __slots__ = ("_json",)
+
+    def __init__(self, stored: Mapping[str, Any]) -> None:
+        self._json: dict[str, Any] = copy.deepcopy(dict(stored))
+
+    def __getitem__(self, key: str) -> Any:  # noqa: ANN401 - JSON values
+        return self._json[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._json)
+
+    def __len__(self) -> int:
+        return len(self._json)
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the container's type
+        if name in _JSON_KEY:
+            return getattr(AttachmentsProperties.from_json(self._json), name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StoredAttachments, (self._json,))
+
+    def __repr__(self) -> str:
+        return f"StoredAttachments({self._json!r})"

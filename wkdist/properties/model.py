@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 from wkdist.errors import InvalidArgumentError, NotFoundError
 from wkdist.geometry import BoundingBox, Mag
 
+from .attachments import StoredAttachments
 from .element_class import dtype_from_element_class
 from .voxel_size import VoxelSize
 
@@ -171,7 +172,8 @@ class LayerProperties:
         Names of the layer's mappings.
     attachments
         Segmentation attachments (``meshes``, ``agglomerates``, ``segmentIndex``,
-        ...) as stored; ``None`` if there are none.
+        ...) as stored, a :class:`StoredAttachments` (also readable as typed
+        containers: ``.meshes``, ...); ``None`` if there are none.
     default_view_configuration, coordinate_transformations, additional_axes
         The JSON values as stored, ``None`` if absent.
     bounding_box_extras
@@ -190,7 +192,7 @@ class LayerProperties:
     element_class: str = "uint8"
     largest_segment_id: int | None = None
     mappings: tuple[str, ...] = ()
-    attachments: Mapping[str, Any] | None = None
+    attachments: StoredAttachments | Mapping[str, Any] | None = None
     default_view_configuration: Mapping[str, Any] | None = None
     coordinate_transformations: tuple[Mapping[str, Any], ...] | None = None
     additional_axes: tuple[Mapping[str, Any], ...] | None = None
@@ -225,6 +227,11 @@ class LayerProperties:
                 _set(self, name, _as_tuple(name, value, Mapping))
         for name in ("attachments", "default_view_configuration"):
             _check_optional_mapping(name, getattr(self, name))
+        # Segmentation layers always have attachments (maybe none), as in the reference.
+        if self.attachments is None and self.category == SEGMENTATION_CATEGORY:
+            _set(self, "attachments", StoredAttachments({}))
+        elif self.attachments is not None and not isinstance(self.attachments, StoredAttachments):
+            _set(self, "attachments", StoredAttachments(self.attachments))
         for name in ("bounding_box_extras", "extras"):
             _set(self, name, _as_dict(name, getattr(self, name)))
 
