@@ -510,7 +510,7 @@ def _import(args: argparse.Namespace) -> None:
                         args.name, executor=args.executor)
     layer = ds.get_layer(args.layer_name)
     print(f"imported {layer.name} ({layer.category}, {layer.num_channels} x "
-          f"{layer.dtype_per_channel.name}) box {layer.bounding_box} into {ds.path}")
+          f"{layer.dtype.name}) box {layer.bounding_box} into {ds.path}")
     if args.downsample:
         mags = layer.downsample(coarsest_mag=args.coarsest_mag, executor=args.executor)
         print(f"{layer.name}: created mags {', '.join(m.to_layer_name() for m in mags)}")

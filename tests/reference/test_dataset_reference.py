@@ -866,3 +866,16 @@ def test_empty_dataset_properties(tmp_path):
 #     chunks_per_shard / dtype_per_channel), test_adding_layer_with_invalid_dtype_per_layer
 #     and the dtype_per_layer half of test_adding_layer_with_valid_dtype_per_layer
 #     (dtype_per_layer spelling), the _cached_array checks of test_pickle_view.
+
+
+# ref: test_dataset.py::test_dtype_per_channel
+def test_dtype_per_channel_is_deprecated(tmp_path):
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    with pytest.warns(DeprecationWarning):
+        layer = ds.add_layer("color", wk.COLOR_CATEGORY, dtype_per_channel="uint16",
+                             num_channels=3)  # fmt: skip
+    with pytest.warns(DeprecationWarning):
+        ds.get_or_add_layer("color2", wk.COLOR_CATEGORY, dtype_per_channel="float32")
+    with pytest.warns(DeprecationWarning):
+        assert layer.dtype_per_channel == np.dtype("uint16")
+    assert layer.dtype == np.dtype("uint16")

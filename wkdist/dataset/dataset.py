@@ -494,6 +494,12 @@ class Dataset:
             )
         if dtype is not None and dtype_per_channel is not None:
             raise InvalidArgumentError("pass dtype or dtype_per_channel, not both")
+        if dtype_per_channel is not None:
+            warnings.warn(
+                "dtype_per_channel is deprecated; pass dtype (the dtype of each channel).",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         per_channel = _parse_dtype(dtype if dtype is not None else dtype_per_channel)
         if per_channel.name not in ALLOWED_DTYPES[category]:
             raise InvalidArgumentError(

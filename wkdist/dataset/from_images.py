@@ -270,7 +270,7 @@ class ImportSetup:
             dataset.add_layer(
                 layer_name,
                 self.category,  # type: ignore[arg-type]
-                dtype_per_channel=self.dtype,
+                dtype=self.dtype,
                 num_channels=self.num_channels,
                 data_format=self.data_format,
             )

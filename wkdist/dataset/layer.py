@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +140,12 @@ class Layer:
 
     @property
     def dtype_per_channel(self) -> np.dtype:
-        """Same as :attr:`dtype` (the first API edition's name)."""
+        """Deprecated: :attr:`dtype` (the first API edition's name)."""
+        warnings.warn(
+            "Layer.dtype_per_channel is deprecated; use Layer.dtype.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self.dtype
 
     @property
