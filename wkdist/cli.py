@@ -21,10 +21,9 @@ from wkdist.errors import (
     LocationError,
     UnfinishedJobError,
     UnfinishedJobWarning,
-    UnsupportedLocationError,
 )
 from wkdist.geometry import BoundingBox
-from wkdist.location import Location, RemotePath, as_location, require_local
+from wkdist.location import Location, RemotePath, as_location
 from wkdist.run.clusters import DEFAULT_PROFILE, cluster
 from wkdist.run.journaled import Job, finished_job, journaled, pending_job
 
@@ -212,7 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status", help="the jobs recorded in a dataset's journal: progress, failures, how to resume"
     )
-    status.add_argument("dataset", type=_local_location)
+    status.add_argument("dataset", type=_location)
     status.add_argument("--watch", type=float, nargs="?", const=5.0, metavar="SECONDS",
                         help="refresh every SECONDS (default 5) until every job is finished")
 
@@ -220,7 +219,7 @@ def _parser() -> argparse.ArgumentParser:
         "resume",
         help="continue the unfinished job in a dataset (with the options it was started with)",
     )
-    resume.add_argument("dataset", type=Path)
+    resume.add_argument("dataset", type=_location)
     resume.add_argument("--verify", action="store_true",
                         help="re-read every shard the job recorded and rewrite the damaged ones "
                         "(also for a finished job); default: trust unchanged size and time")
@@ -229,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
     discard = commands.add_parser(
         "discard", help="delete what an unfinished job wrote (its new files and its journal)"
     )
-    discard.add_argument("dataset", type=_local_location)
+    discard.add_argument("dataset", type=_location)
     discard.add_argument("--job", help="the job's name (default: the only unfinished one)")
 
     demo = commands.add_parser(
@@ -251,14 +250,6 @@ def _location(text: str) -> Location:
     try:
         return as_location(text)
     except LocationError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _local_location(text: str) -> Path:
-    """A dataset argument of the journal commands (journals are kept in local datasets only)."""
-    try:
-        return require_local(as_location(text), "the job journal")
-    except (LocationError, UnsupportedLocationError) as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
@@ -303,7 +294,7 @@ def _verify(args: argparse.Namespace) -> None:
     from wkdist.dataset import Dataset
 
     if args.second is None:
-        _verify_files(require_local(args.first, "verify against a job journal"))
+        _verify_files(args.first)
         return
     first, second = Dataset.open(args.first), Dataset.open(args.second)
     problems = [f"layer {name} is missing in {first.path}" for name in second.layers
@@ -327,7 +318,7 @@ def _verify(args: argparse.Namespace) -> None:
     print(f"equal: every layer and mag of {first.path} matches {second.path}")
 
 
-def _verify_files(path: Path) -> None:
+def _verify_files(path: Location) -> None:
     from wkdist.journal import journals, verify_files
 
     if not journals(path):

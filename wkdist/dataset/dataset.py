@@ -84,7 +84,7 @@ class DatasetBeingCreatedError(PropertiesNotFoundError, UnfinishedJobError):
 
 
 def _raise_if_being_created(path: Location, missing: PropertiesNotFoundError) -> None:
-    for journal in unfinished_jobs(path) if isinstance(path, Path) else ():
+    for journal in unfinished_jobs(path):
         raise DatasetBeingCreatedError(
             missing.errno,
             f"no dataset at {path} yet: the unfinished job {journal.name} "
@@ -228,9 +228,8 @@ class Dataset:
             _raise_if_being_created(path, missing)
             raise
         self._mark_saved()
-        # Job journals are kept in local datasets only (not yet in object storage).
         active = active_journal()
-        for journal in unfinished_jobs(path) if isinstance(path, Path) else ():
+        for journal in unfinished_jobs(path):
             if active is not None and journal.dir == active.dir:
                 continue  # the job that runs now
             warnings.warn(

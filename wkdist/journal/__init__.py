@@ -5,15 +5,15 @@ can be verified later."""
 from __future__ import annotations
 
 from wkdist.journal.files import TEMP_PREFIX, JournalFiles, LocalFiles
+from wkdist.journal.fingerprints import file_crc32, shard_unchanged
 from wkdist.journal.journal import (
     JOURNAL_DIR,
     Journal,
     TaskJournal,
-    file_crc32,
     job_identity,
     journals,
+    keeps_journals,
     new_header,
-    shard_unchanged,
     unfinished_jobs,
 )
 from wkdist.journal.records import (
@@ -44,6 +44,7 @@ __all__ = [
     "job_identity",
     "job_status",
     "journals",
+    "keeps_journals",
     "new_header",
     "shard_unchanged",
     "unfinished_jobs",

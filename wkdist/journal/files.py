@@ -11,7 +11,12 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from wkdist.location import RemotePath
+
+if TYPE_CHECKING:
+    from wkdist.location import Location
 
 #: Prefix of the temporary files of an unfinished durable write.
 TEMP_PREFIX = ".wkdist-tmp-"
@@ -111,3 +116,42 @@ class LocalFiles:
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class RemoteFiles:
+    """:class:`JournalFiles` under a key prefix in object storage: one PUT stores
+    a record whole (atomic by itself); :meth:`create` is a conditional PUT
+    (``If-None-Match: *``)."""
+
+    def __init__(self, root: RemotePath) -> None:
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"RemoteFiles({str(self.root)!r})"
+
+    def put(self, name: str, data: bytes) -> None:
+        (self.root / name).write_bytes(data)
+
+    def create(self, name: str, data: bytes) -> bool:
+        return (self.root / name).create_bytes(data)
+
+    def get(self, name: str) -> bytes:
+        return (self.root / name).read_bytes()
+
+    def exists(self, name: str) -> bool:
+        return (self.root / name).is_file()
+
+    def delete(self, name: str) -> None:
+        (self.root / name).unlink(missing_ok=True)
+
+    def list(self, folder: str) -> list[str]:
+        keys = (self.root / folder).list_keys()
+        return sorted(f"{folder}/{key}" for key in keys if "/" not in key)
+
+    def remove(self) -> None:
+        self.root.delete_tree()
+
+
+def journal_files(root: Location) -> JournalFiles:
+    """The journal files of the job folder ``root``, local or in object storage."""
+    return RemoteFiles(root) if isinstance(root, RemotePath) else LocalFiles(root)

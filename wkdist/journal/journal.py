@@ -16,61 +16,34 @@ import os
 import shutil
 import socket
 import time
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wkdist.journal.files import TEMP_PREFIX, LocalFiles
+from wkdist.journal.files import TEMP_PREFIX, journal_files
+from wkdist.journal.fingerprints import fingerprint, shard_problem, shard_unchanged
 from wkdist.journal.records import ArrayPlan, FailureRecord, JobHeader, ShardFile, TaskRecord
-from wkdist.location import require_local
+from wkdist.location import RemotePath
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from wkdist.geometry import BoundingBox, Vec3Int
     from wkdist.journal.files import JournalFiles
+    from wkdist.location import Location
     from wkdist.storage import StorageArray
 
 #: The journal folder in a dataset.
 JOURNAL_DIR = ".wkdist-jobs"
 HEADER = "job.json"
 FINALIZED = "finalized.json"
-_READ_BLOCK = 16 * 2**20
 
 
 def job_identity(kind: str, source: str | None, target: str, parameters: dict[str, Any]) -> str:
     """A stable hex digest of what a job is (not when or where it runs)."""
     text = json.dumps([kind, source, target, parameters], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def file_crc32(path: Path, *, sync: bool = False) -> tuple[int, int, int]:
-    """``(size, mtime_ns, crc32)`` of the file at ``path``; with ``sync`` it is
-    fsynced first, so the fingerprint describes bytes that are on disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        if sync:
-            os.fsync(fd)
-        crc = 0
-        with os.fdopen(os.dup(fd), "rb", buffering=0) as file:
-            while block := file.read(_READ_BLOCK):
-                crc = zlib.crc32(block, crc)
-        stat = os.fstat(fd)
-    finally:
-        os.close(fd)
-    return stat.st_size, stat.st_mtime_ns, crc
-
-
-def _fingerprint(array: StorageArray, index: Vec3Int) -> ShardFile:
-    path = require_local(array.shard_file(index), "the job journal")
-    relative = path.relative_to(require_local(array.path, "the job journal")).as_posix()
-    try:
-        size, mtime, crc = file_crc32(path, sync=True)
-    except FileNotFoundError:  # an all-zero shard that the format does not store
-        return ShardFile(index, relative, -1, 0, 0)
-    return ShardFile(index, relative, size, mtime, crc)
 
 
 def shard_indices(boxes: Iterable[BoundingBox], shard_shape: Vec3Int) -> list[Vec3Int]:
@@ -93,7 +66,7 @@ def task_record_name(array: str, indices: Iterable[Vec3Int]) -> str:
 class TaskJournal:
     """What a write task needs to record its shards: small and picklable."""
 
-    job_dir: Path
+    job_dir: Location
     array: str
 
     def record(
@@ -106,14 +79,14 @@ class TaskJournal:
         ``array``'s voxels, on its shard grid), then store the task's record
         durably, with the range of the values the task wrote, if it collected one."""
         indices = shard_indices(boxes, array.spec.shard_shape)
-        shards = tuple(_fingerprint(array, index) for index in indices)
+        shards = tuple(fingerprint(array, index) for index in indices)
         record = TaskRecord(self.array, time.time(), shards, value_range)
-        LocalFiles(self.job_dir).put(task_record_name(self.array, indices), record.to_json())
+        journal_files(self.job_dir).put(task_record_name(self.array, indices), record.to_json())
 
     def recorded_value_ranges(self) -> list[tuple[float, float]]:
         """The value ranges recorded by the tasks of this array, in this run and
         the runs of the job before it (whose tasks a resumed run skips)."""
-        records = read_tasks(LocalFiles(self.job_dir))
+        records = read_tasks(journal_files(self.job_dir))
         return [r.value_range for r in records if r.array == self.array and r.value_range]
 
 
@@ -124,33 +97,16 @@ def read_tasks(files: JournalFiles) -> list[TaskRecord]:
         return list(pool.map(lambda n: TaskRecord.from_json(files.get(n)), names))
 
 
-def shard_unchanged(root: Path, shard: ShardFile) -> bool:
-    """The cheap check before a recorded shard is skipped: its file has the
-    recorded size and modification time (or is still absent)."""
-    try:
-        stat = (root / shard.file).stat()
-    except FileNotFoundError:
-        return shard.absent
-    return (stat.st_size, stat.st_mtime_ns) == (shard.size, shard.mtime_ns)
-
-
-def shard_intact(root: Path, shard: ShardFile) -> bool:
-    """The full check: the file has the recorded size and CRC-32 (or is still absent)."""
-    try:
-        size, _, crc = file_crc32(root / shard.file)
-    except FileNotFoundError:
-        return shard.absent
-    return (size, crc) == (shard.size, shard.crc32)
-
-
 class Journal:
     """One job's journal (see the module docstring)."""
 
-    def __init__(self, dataset_path: Path, name: str, files: JournalFiles | None = None) -> None:
-        self.dataset_path = Path(dataset_path)
+    def __init__(
+        self, dataset_path: Location, name: str, files: JournalFiles | None = None
+    ) -> None:
+        self.dataset_path = dataset_path
         self.name = name
         self.dir = self.dataset_path / JOURNAL_DIR / name
-        self.files: JournalFiles = files if files is not None else LocalFiles(self.dir)
+        self.files: JournalFiles = files if files is not None else journal_files(self.dir)
         self._header: JobHeader | None = None
         #: Whether this run continues the job (set by whoever opens it for a run).
         self.continued = True
@@ -160,7 +116,7 @@ class Journal:
 
     # ------------------------------------------------------------ life cycle
     @classmethod
-    def start(cls, dataset_path: Path, header: JobHeader) -> Journal:
+    def start(cls, dataset_path: Location, header: JobHeader) -> Journal:
         """Write ``header`` as a new job's journal in ``dataset_path``."""
         journal = cls(dataset_path, header.job_id)
         if not journal.files.create(HEADER, header.to_json()):
@@ -258,7 +214,7 @@ class Journal:
             if plan is None:
                 continue
             root = self.dataset_path / (plan.array if self.finalized else plan.write_root)
-            intact = tuple(s for s in record.shards if shard_intact(root, s))
+            intact = tuple(s for s in record.shards if shard_problem(root, s) is None)
             if len(intact) < len(record.shards):
                 dropped += len(record.shards) - len(intact)
                 self.files.put(name, dataclasses.replace(record, shards=intact).to_json())
@@ -270,13 +226,18 @@ class Journal:
     def remove_temporaries(self) -> int:
         """Delete leftovers of killed writes: ``.wkdist-tmp-*`` files and folders
         and tensorstore's ``*.__lock`` files in the job's write roots, and partial
-        properties files (``.*.partial``) in the dataset folder; return how many."""
+        properties files (``.*.partial``) in the dataset folder; return how many.
+        (Object storage has none: each object is stored whole by one PUT.)"""
+        dataset = self.dataset_path
+        if isinstance(dataset, RemotePath):
+            return 0
         count = 0
-        for partial in [*self.dataset_path.glob(".*.partial"), *self.dir.rglob(f"{TEMP_PREFIX}*")]:
+        job_dir = dataset / JOURNAL_DIR / self.name
+        for partial in [*dataset.glob(".*.partial"), *job_dir.rglob(f"{TEMP_PREFIX}*")]:
             partial.unlink(missing_ok=True)
             count += 1
         for plan in self.arrays:
-            root = self.dataset_path / plan.write_root
+            root = dataset / plan.write_root
             if not root.is_dir():
                 continue
             for path in list(root.rglob(f"{TEMP_PREFIX}*")) + list(root.rglob("*.__lock")):
@@ -293,22 +254,36 @@ class Journal:
         for relative in sorted(created, key=len, reverse=True):
             if relative == "":
                 continue
-            path = self.dataset_path / relative
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
+            _delete(self.dataset_path / relative)
         self.files.remove()
         journal_root = self.dataset_path / JOURNAL_DIR
-        if journal_root.is_dir() and not any(journal_root.iterdir()):
+        if isinstance(journal_root, Path) and journal_root.is_dir() and not any(journal_root.iterdir()):
             journal_root.rmdir()
         if "" in created:
-            shutil.rmtree(self.dataset_path, ignore_errors=True)
+            _delete(self.dataset_path)
 
 
-def journals(dataset_path: Path) -> list[Journal]:
+def _delete(location: Location) -> None:
+    """Delete a file or folder, or an object and everything below its key."""
+    if isinstance(location, RemotePath):
+        location.delete_tree()
+    elif location.is_dir():
+        shutil.rmtree(location, ignore_errors=True)
+    else:
+        location.unlink(missing_ok=True)
+
+
+def keeps_journals(dataset_path: Location) -> bool:
+    """Whether jobs keep journals in the dataset: local ones and ones in object
+    storage (``s3://``, ``gs://``), not read-only ``http(s)://`` ones."""
+    return not (isinstance(dataset_path, RemotePath) and dataset_path.read_only)
+
+
+def journals(dataset_path: Location) -> list[Journal]:
     """Every job journal in the dataset, oldest first."""
-    root = Path(dataset_path) / JOURNAL_DIR
+    if not keeps_journals(dataset_path):
+        return []
+    root = dataset_path / JOURNAL_DIR
     try:
         names = sorted(p.name for p in root.iterdir() if (p / HEADER).is_file())
     except (FileNotFoundError, NotADirectoryError):
@@ -316,7 +291,7 @@ def journals(dataset_path: Path) -> list[Journal]:
     return [Journal(dataset_path, name) for name in names]
 
 
-def unfinished_jobs(dataset_path: Path) -> list[Journal]:
+def unfinished_jobs(dataset_path: Location) -> list[Journal]:
     """The journals of jobs that were started in the dataset and not finalized."""
     return [j for j in journals(dataset_path) if not j.finalized]
 

@@ -100,13 +100,20 @@ class JobHeader:
 class ShardFile:
     """A stored shard: its grid index, its file (relative to the array folder)
     and the file's fingerprint; ``size`` is -1 when the shard holds only zeros
-    and the format stored no file."""
+    and the format stored no file.
+
+    A local file's fingerprint is its size, modification time and CRC-32; an
+    object's (object storage) is its ``generation`` (hex; the ETag, which the
+    server derives from the content), with size, time and CRC-32 left 0: the
+    server checks the bytes itself, and reading them back would double the traffic.
+    """
 
     index: Vec3Int
     file: str
     size: int
     mtime_ns: int
     crc32: int
+    generation: str | None = None
 
     @property
     def absent(self) -> bool:
@@ -129,7 +136,9 @@ class TaskRecord:
                 "array": self.array,
                 "finished": self.finished,
                 "shards": [
-                    [list(s.index), s.file, s.size, s.mtime_ns, s.crc32] for s in self.shards
+                    [list(s.index), s.file, s.size, s.mtime_ns, s.crc32]
+                    + ([] if s.generation is None else [s.generation])
+                    for s in self.shards
                 ],
                 "value_range": None if self.value_range is None else list(self.value_range),
             }
@@ -139,8 +148,7 @@ class TaskRecord:
     def from_json(cls, data: bytes) -> TaskRecord:
         raw = json.loads(data)
         shards = tuple(
-            ShardFile(Vec3Int(index), file, size, mtime, crc)
-            for index, file, size, mtime, crc in raw["shards"]
+            ShardFile(Vec3Int(index), *rest) for index, *rest in raw["shards"]
         )
         values = raw.get("value_range")
         return cls(raw["array"], raw["finished"], shards, None if values is None else tuple(values))

@@ -11,13 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wkdist.journal.journal import file_crc32, journals
+from wkdist.journal.fingerprints import shard_problem
+from wkdist.journal.journal import journals
+from wkdist.location import RemotePath
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from wkdist.journal.journal import Journal
     from wkdist.journal.records import ShardFile
+    from wkdist.location import Location
 
 #: Files of an array that are not shards.
 _METADATA = frozenset({"zarr.json", ".zarray", ".zattrs", "header.wkw"})
@@ -37,23 +38,9 @@ class BadFile:
         return f"{self.array}/{self.file}: {self.problem} (job {self.journal})"
 
 
-def _check(root: Path, shard: ShardFile) -> str | None:
-    try:
-        size, _, crc = file_crc32(root / shard.file)
-    except FileNotFoundError:
-        return None if shard.absent else "missing"
-    if shard.absent:
-        return "not in the journal"
-    if size < shard.size:
-        return "truncated"
-    if size != shard.size:
-        return "size changed"
-    return None if crc == shard.crc32 else "checksum mismatch"
-
-
-def _references(dataset_path: Path) -> dict[str, tuple[Journal, Path]]:
+def _references(dataset_path: Location) -> dict[str, tuple[Journal, Location]]:
     """Per array, the newest journal that wrote it and where its files are now."""
-    latest: dict[str, tuple[Journal, Path]] = {}
+    latest: dict[str, tuple[Journal, Location]] = {}
     for journal in journals(dataset_path):
         for plan in journal.arrays:
             root = plan.array if journal.finalized else plan.write_root
@@ -61,22 +48,31 @@ def _references(dataset_path: Path) -> dict[str, tuple[Journal, Path]]:
     return latest
 
 
-def verify_files(dataset_path: Path, *, threads: int = 8) -> tuple[int, list[BadFile]]:
+def _stored_files(root: Location) -> list[str]:
+    """The files below an array folder (keys below its prefix), relative to it."""
+    if isinstance(root, RemotePath):
+        return sorted(root.list_keys())
+    if not root.is_dir():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def verify_files(dataset_path: Location, *, threads: int = 8) -> tuple[int, list[BadFile]]:
     """Check every journaled shard file of the dataset; return how many files were
     read and the bad ones (missing, truncated, changed, stray)."""
-    checks: list[tuple[Journal, str, Path, ShardFile]] = []
+    checks: list[tuple[Journal, str, Location, ShardFile]] = []
     bad: list[BadFile] = []
     for array, (journal, root) in sorted(_references(dataset_path).items()):
         shards = journal.recorded_shards().get(array, {})
         checks += [(journal, array, root, shard) for shard in shards.values()]
         known = {shard.file for shard in shards.values()}
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                relative = path.relative_to(root).as_posix()
-                if path.is_file() and path.name not in _METADATA and relative not in known:
-                    bad.append(BadFile(journal.name, array, relative, "not in the journal"))
+        bad += [
+            BadFile(journal.name, array, relative, "not in the journal")
+            for relative in _stored_files(root)
+            if relative.rpartition("/")[2] not in _METADATA and relative not in known
+        ]
     with ThreadPoolExecutor(threads) as pool:
-        problems = list(pool.map(lambda c: _check(c[2], c[3]), checks))
+        problems = list(pool.map(lambda c: shard_problem(c[2], c[3]), checks))
     bad += [
         BadFile(journal.name, array, shard.file, problem)
         for (journal, array, _, shard), problem in zip(checks, problems, strict=True)

@@ -194,6 +194,15 @@ class RemotePath:
         generation = bytes(stamp.generation)
         return generation or None
 
+    def create_bytes(self, data: bytes) -> bool:
+        """Store ``data`` at this key unless an object is there (``If-None-Match: *``);
+        ``False`` if one was. The existence check first also keeps servers that
+        ignore the condition (``wkdist.s3.single-writer`` mode) from overwriting."""
+        check_conditional_writes(self)
+        if self.is_file():
+            return False
+        return self.write_bytes(data, if_generation=_NO_VALUE) is not None
+
     def write_text(self, text: str, encoding: str = "utf-8") -> None:
         """Store ``text`` at this key (unconditionally)."""
         self.write_bytes(text.encode(encoding))

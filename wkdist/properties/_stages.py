@@ -7,7 +7,6 @@ A registry only, so that :mod:`wkdist.properties.store` can follow it while
 from __future__ import annotations
 
 from contextvars import ContextVar
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
     from wkdist.location import Location
 
 #: Dataset folder (resolved) → the folder that holds its staged properties.
-STAGES: ContextVar[Mapping[Path, Path]] = ContextVar(
+STAGES: ContextVar[Mapping[Location, Location]] = ContextVar(
     "wkdist_property_stages", default=MappingProxyType({})
 )
 
@@ -26,7 +25,7 @@ def properties_home(dataset: Location) -> Location:
     """The folder whose ``datasource-properties.json`` stands for ``dataset``'s
     in this context: its stage while a job stages it, else the dataset itself."""
     stages = STAGES.get()
-    if not stages or not isinstance(dataset, Path):
+    if not stages:
         return dataset
     return stages.get(dataset.resolve(), dataset)
 

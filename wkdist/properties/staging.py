@@ -35,7 +35,8 @@ from .zarr_groups import write_zarr_group_metadata
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
+
+    from wkdist.location import Location
 
 __all__ = ["BASE_FILE_NAME", "merge_job_changes", "publish_stage", "staged_properties"]
 
@@ -44,7 +45,7 @@ BASE_FILE_NAME = "base-properties.json"
 
 
 @contextmanager
-def staged_properties(dataset: Path, stage: Path) -> Iterator[None]:
+def staged_properties(dataset: Location, stage: Location) -> Iterator[None]:
     """Within the block, read and write ``dataset``'s properties in ``stage``.
 
     The stage is made from the real file the first time (a dataset that does not
@@ -102,7 +103,7 @@ def merge_job_changes(
     return merged
 
 
-def publish_stage(dataset: Path, stage: Path) -> DatasetProperties | None:
+def publish_stage(dataset: Location, stage: Location) -> DatasetProperties | None:
     """Apply the job's staged changes to ``dataset``'s real properties file (and
     its Zarr group files); return what the file holds then, or ``None`` if the
     job staged nothing."""
@@ -122,7 +123,7 @@ def publish_stage(dataset: Path, stage: Path) -> DatasetProperties | None:
     return published
 
 
-def _load_or_none(path: Path) -> DatasetProperties | None:
+def _load_or_none(path: Location) -> DatasetProperties | None:
     try:
         text = path.read_text()
     except FileNotFoundError:

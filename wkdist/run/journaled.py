@@ -35,11 +35,12 @@ from wkdist.journal import (
     Journal,
     job_identity,
     journals,
+    keeps_journals,
     new_header,
     unfinished_jobs,
 )
 from wkdist.journal.journal import shard_indices
-from wkdist.location import require_local
+from wkdist.location import RemotePath, require_local
 from wkdist.properties import publish_stage, staged_properties
 from wkdist.run.execute import run_plans
 from wkdist.storage import open_array
@@ -68,8 +69,8 @@ class Job:
     kind
         ``copy``, ``compress``, ``downsample``, ``upsample``, ``write``.
     target
-        The dataset the job writes into (its journal lives there; datasets in
-        object storage get no journal yet).
+        The dataset the job writes into (its journal lives there, locally or in
+        object storage; read-only ``http(s)://`` datasets get none).
     parameters
         Every option that changes what is written (JSON-serializable); with
         ``kind``, ``source`` and ``target`` they make the job's identity.
@@ -103,7 +104,7 @@ def _text(location: Location | None) -> str | None:
     return str(location.absolute()) if isinstance(location, Path) else str(location)
 
 
-def pending_job(target: Path, job: Job | None = None) -> Journal | None:
+def pending_job(target: Location, job: Job | None = None) -> Journal | None:
     """The unfinished job in ``target`` that ``job`` continues, or ``None``.
 
     Raises
@@ -124,7 +125,7 @@ def pending_job(target: Path, job: Job | None = None) -> Journal | None:
     return unfinished[0] if unfinished else None
 
 
-def finished_job(target: Path, job: Job) -> Journal | None:
+def finished_job(target: Location, job: Job) -> Journal | None:
     """The latest finalized journal of ``job`` in ``target``, if the job ran to its end
     there (and nothing of it is unfinished)."""
     done = [j for j in journals(target) if j.header.identity == job.identity]
@@ -144,8 +145,7 @@ def journaled(job: Job) -> Iterator[Journal | None]:
     when ``wkdist.journal.enabled`` is false."""
     enclosing = _ACTIVE.get()
     target = job.target
-    # Journals are kept in local datasets only, so far.
-    if enclosing is not None or not isinstance(target, Path) or not setting("journal.enabled"):
+    if enclosing is not None or not keeps_journals(target) or not setting("journal.enabled"):
         yield enclosing
         return
     journal = pending_job(target, job)
@@ -173,8 +173,12 @@ def journaled(job: Job) -> Iterator[Journal | None]:
 
 
 def _relative(journal: Journal, location: Location) -> str:
-    path = require_local(location, "the job journal")
-    return path.absolute().relative_to(journal.dataset_path.absolute()).as_posix()
+    root = journal.dataset_path
+    if isinstance(location, RemotePath) and isinstance(root, RemotePath):
+        return location.relative_to(root).as_posix()
+    return require_local(location, "the job journal").absolute().relative_to(
+        require_local(root, "the job journal").absolute()
+    ).as_posix()
 
 
 def _done_boxes(journal: Journal, plan: WritePlan, array: ArrayPlan) -> list[BoundingBox]:
