@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import numpy as np
@@ -46,8 +47,10 @@ def objects(endpoint: str, bucket: str, prefix: str) -> dict[str, str]:
 def test_copy_to_s3_resumes_and_verifies(broken_source, bucket, s3_endpoint):
     source, shard, intact, data = broken_source
     url = f"s3://{bucket}/ds"
-    with pytest.raises(wk.JobIncompleteError):
-        source.copy_dataset(url, data_format="zarr3", chunk_shape=32, shard_shape=64)
+    # One task at a time, in plan order (x outermost): the intact shard is written first.
+    with ThreadPoolExecutor(1) as one, pytest.raises(wk.JobIncompleteError):
+        source.copy_dataset(url, data_format="zarr3", chunk_shape=32, shard_shape=64,
+                            executor=one)
     stored = objects(s3_endpoint, bucket, "ds/color/1/c/")
     assert len(stored) == 1  # the intact shard, recorded in the journal
     assert "ds/datasource-properties.json" not in objects(s3_endpoint, bucket, "ds/")
