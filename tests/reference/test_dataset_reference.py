@@ -879,3 +879,18 @@ def test_dtype_per_channel_is_deprecated(tmp_path):
     with pytest.warns(DeprecationWarning):
         assert layer.dtype_per_channel == np.dtype("uint16")
     assert layer.dtype == np.dtype("uint16")
+
+
+# ref: test_dataset.py::test_invalid_chunk_shard_shape, test_dataset_properties_version
+def test_layout_and_version_errors(tmp_path):
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    layer = ds.add_layer("color", wk.COLOR_CATEGORY)
+    with pytest.raises(ValueError, match="must be a power of two"):
+        layer.add_mag("1", chunk_shape=(3, 4, 4))
+    with pytest.raises(ValueError, match="must be a multiple"):
+        layer.add_mag("1", chunk_shape=(16, 16, 16), shard_shape=(8, 16, 16))
+    properties = read_properties(ds.path)
+    properties["version"] = 9000
+    write_properties(ds.path, properties)
+    with pytest.raises(AssertionError):
+        wk.Dataset.open(ds.path)

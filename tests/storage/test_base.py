@@ -73,7 +73,7 @@ def test_spec_rejects_impossible_layouts(fields, message):
     [
         (
             ("zarr3", "uint8", 1, (24,) * 3, (48,) * 3, None),
-            r"chunk_shape must be powers of two; got \(24, 24, 24\)",
+            r"chunk_shape must be a power of two along every axis; got \(24, 24, 24\)",
         ),
         (
             ("zarr3", "uint8", 1, (32,) * 3, (32,) * 3, "lz4"),

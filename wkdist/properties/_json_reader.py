@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 __all__ = ["JsonReader", "PropertiesError", "join_path"]
 
 
-class PropertiesError(WkdistError, ValueError):
+class PropertiesError(WkdistError, ValueError, AssertionError):
     """``datasource-properties.json`` is malformed.
+
+    Also an ``AssertionError``, as the reference checks e.g. the version with ``assert``.
 
     Attributes
     ----------

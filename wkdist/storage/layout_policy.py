@@ -78,7 +78,9 @@ def choose_chunk_and_shard_shape(
         shard = chunk * DEFAULT_CHUNKS_PER_SHARD
     for name, vec in (("chunk_shape", chunk), ("shard_shape", shard)):
         if not all(is_power_of_two(v) for v in vec):
-            raise InvalidArgumentError(f"{name} must be powers of two; got {tuple(vec)}")
+            raise InvalidArgumentError(
+                f"{name} must be a power of two along every axis; got {tuple(vec)}"
+            )
     if shard % chunk != Vec3Int.zeros():
         raise InvalidArgumentError(
             f"shard_shape {tuple(shard)} must be a multiple of chunk_shape {tuple(chunk)}"

@@ -169,7 +169,9 @@ class ArraySpec:
         for name in ("chunk_shape", "shard_shape"):
             shape = getattr(self, name)
             if not all(is_power_of_two(v) for v in shape):
-                raise InvalidArgumentError(f"{name} must be powers of two; got {tuple(shape)}")
+                raise InvalidArgumentError(
+                    f"{name} must be a power of two along every axis; got {tuple(shape)}"
+                )
         allowed = CREATABLE_COMPRESSIONS[self.data_format]
         if self.compression not in allowed:
             raise InvalidArgumentError(
