@@ -202,7 +202,7 @@ class MagView(View):
                 return spec
             return dataclasses.replace(spec, compression=compression_for(spec.data_format, True))
 
-        self._reencode(compressed, {}, executor=executor, progress=progress)
+        self._reencode("compress", compressed, {}, executor=executor, progress=progress)
 
     def rechunk(
         self,
@@ -236,10 +236,11 @@ class MagView(View):
                 spec, chunk_shape=chunk, shard_shape=shard, compression=codec
             )
 
-        self._reencode(rechunked, layout, executor=executor, progress=progress)
+        self._reencode("rechunk", rechunked, layout, executor=executor, progress=progress)
 
     def _reencode(
         self,
+        operation: str,
         target_for: Callable[[ArraySpec], ArraySpec],
         layout: dict[str, Any],
         *,
@@ -251,7 +252,8 @@ class MagView(View):
         self._ensure_writable()
         path = require_local(
             self.path,
-            "re-encode in place (a directory swap); copy the dataset with new options instead,",
+            f"{operation} in place (a directory swap); copy the dataset with new options "
+            "instead,",
         )
         job = Job("compress", self._layer.dataset.path,
                   {"layer": self._layer.name, "mag": self._mag.to_layer_name(), **layout})
