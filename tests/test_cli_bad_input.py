@@ -39,7 +39,7 @@ def workdir(tmp_path_factory):
     ("args", "message"),
     [
         (["copy", "src", "out", "--chunk-shape", "33"], "chunk_shape must be a cube"),
-        (["copy", "src", "out", "--data-format", "zarr3", "--chunk-shape", "33"], "powers of two"),
+        (["copy", "src", "out", "--data-format", "zarr3", "--chunk-shape", "33"], "a power of two"),
         (["copy", "src", "out", "--data-format", "zarr", "--shard-shape", "256"], "for Zarr v2"),
         (["copy", "src", "src/inner"], "inside the source"),
         (["copy", "src", "out", "--chunk-shape", "32", "--shard-shape", "16"], "multiple of chunk_shape"),
