@@ -381,3 +381,15 @@ def test_chunk():
         wk.BoundingBox((5, 0, 0), (1, 2, 2)),
     }
     assert sum(chunk.size.prod() for chunk in clipped) == math.prod((5, 2, 2))
+
+
+# ref: test_bounding_box.py::test_intersected_with_normalized_bbox, test_extended_by_normalized_bbox
+def test_box_combined_with_normalized_box():
+    box = wk.BoundingBox((0, 0, 0), (10, 10, 10))
+    normalized = wk.BoundingBox((5, 5, 5), (10, 10, 10)).normalize_axes(2)
+    overlap = box.intersected_with(normalized)
+    assert isinstance(overlap, wk.NormalizedBoundingBox) and overlap.size.c == 2
+    assert overlap == wk.BoundingBox((5, 5, 5), (5, 5, 5))
+    union = box.extended_by(normalized)
+    assert isinstance(union, wk.NormalizedBoundingBox) and union.size.c == 2
+    assert union == wk.BoundingBox((0, 0, 0), (15, 15, 15))

@@ -252,7 +252,8 @@ class BoundingBox(BoxSerialization, BoxGrid):
         return self.size.prod()
 
     def intersected_with(self, other: BoundingBox, dont_assert: bool = False) -> BoundingBox:
-        """The overlap of both boxes (name and display attributes from ``self``).
+        """The overlap of both boxes (name and display attributes from ``self``; with an
+        ``NDBoundingBox`` of other axes, e.g. a ``NormalizedBoundingBox``, of its type).
 
         Parameters
         ----------
@@ -267,6 +268,8 @@ class BoundingBox(BoxSerialization, BoxGrid):
             If the boxes do not overlap, unless ``dont_assert`` is set; then an
             empty box is returned.
         """
+        if not _is_3d(other):  # e.g. a NormalizedBoundingBox: its type wins
+            return other.intersected_with(self, dont_assert)
         topleft = self.topleft.pairmax(other.topleft)
         size = (self.bottomright.pairmin(other.bottomright) - topleft).pairmax(0)
         result = self._evolve(topleft, size)
@@ -278,7 +281,10 @@ class BoundingBox(BoxSerialization, BoxGrid):
         return result
 
     def extended_by(self, other: BoundingBox) -> BoundingBox:
-        """The smallest box containing both boxes; an empty box is neutral."""
+        """The smallest box containing both boxes; an empty box is neutral. With an
+        ``NDBoundingBox`` of other axes (a ``NormalizedBoundingBox``) the result is of its type."""
+        if not _is_3d(other):
+            return other.extended_by(self)
         if self.is_empty():
             return other
         if other.is_empty():
@@ -339,6 +345,11 @@ class BoundingBox(BoxSerialization, BoxGrid):
     def denormalize(self) -> BoundingBox:
         """The box itself (for code written for ``NDBoundingBox``)."""
         return self
+
+
+def _is_3d(box: object) -> bool:
+    # Typed as taking any object: the methods accept NDBoundingBoxes their annotations omit.
+    return isinstance(box, BoundingBox)
 
 
 # A BoundingBox is the 3-d NDBoundingBox (with its own fast implementation).
