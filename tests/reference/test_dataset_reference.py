@@ -91,6 +91,7 @@ def test_create_dataset_with_explicit_header_fields(tmp_path):
     assert len(ds.get_layer("color").mags) == 2
     layer = ds.get_layer("color")
     assert layer.dtype_per_channel == np.dtype("uint16")
+    assert layer._properties.dtype == "uint16"
     assert layer.num_channels == 3
     assert layer_json(ds_path, "color")["elementClass"] == "uint48"
     assert layer.get_mag(1).info.chunk_shape == wk.Vec3Int.full(64)

@@ -22,6 +22,8 @@ from .element_class import dtype_from_element_class
 from .voxel_size import VoxelSize
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from wkdist.geometry import MagLike
 
 __all__ = [
@@ -234,6 +236,16 @@ class LayerProperties:
             _set(self, "attachments", StoredAttachments(self.attachments))
         for name in ("bounding_box_extras", "extras"):
             _set(self, name, _as_dict(name, getattr(self, name)))
+
+    @property
+    def dtype_np(self) -> np.dtype:
+        """The dtype of one channel (from ``element_class`` and ``num_channels``)."""
+        return dtype_from_element_class(self.element_class, self.num_channels)
+
+    @property
+    def dtype(self) -> str:
+        """The name of :attr:`dtype_np` (the reference stores this instead of ``elementClass``)."""
+        return self.dtype_np.name
 
     def get_mag(self, mag: MagLike) -> MagProperties:
         """The entry of ``mag`` (anything ``Mag`` accepts); raises :class:`NotFoundError`."""
