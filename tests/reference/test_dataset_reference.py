@@ -890,6 +890,8 @@ def test_layout_and_version_errors(tmp_path):
         layer.add_mag("1", chunk_shape=(3, 4, 4))
     with pytest.raises(ValueError, match="must be a multiple"):
         layer.add_mag("1", chunk_shape=(16, 16, 16), shard_shape=(8, 16, 16))
+    with pytest.raises(ValueError, match="must be a multiple"):
+        layer.add_mag("1", chunk_shape=(16, 16, 16), shard_shape=(53, 16, 16))
     properties = read_properties(ds.path)
     properties["version"] = 9000
     write_properties(ds.path, properties)

@@ -76,15 +76,15 @@ def choose_chunk_and_shard_shape(
         shard = chunk * FLAT_CHUNKS_PER_SHARD
     else:
         shard = chunk * DEFAULT_CHUNKS_PER_SHARD
+    if shard % chunk != Vec3Int.zeros():
+        raise InvalidArgumentError(
+            f"shard_shape {tuple(shard)} must be a multiple of chunk_shape {tuple(chunk)}"
+        )
     for name, vec in (("chunk_shape", chunk), ("shard_shape", shard)):
         if not all(is_power_of_two(v) for v in vec):
             raise InvalidArgumentError(
                 f"{name} must be a power of two along every axis; got {tuple(vec)}"
             )
-    if shard % chunk != Vec3Int.zeros():
-        raise InvalidArgumentError(
-            f"shard_shape {tuple(shard)} must be a multiple of chunk_shape {tuple(chunk)}"
-        )
     if chunk not in (Vec3Int.full(32), Vec3Int.full(64)):
         warnings.warn(
             f"[INFO] chunk_shape (32, 32, 32) or (64, 64, 64) is recommended for "
