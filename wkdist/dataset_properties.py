@@ -20,6 +20,7 @@ from wkdist.properties.attachments import (
     AttachmentProperties,
     AttachmentsProperties,
 )
+from wkdist.properties.converter import get_dataset_converter
 from wkdist.properties.coordinate_transformations import (
     AffineCoordinateTransformation,
     ThinPlateSplineCoordinateTransformation,
@@ -48,4 +49,5 @@ __all__ = [
     "ThinPlateSplineCoordinateTransformation",
     "Vec3Float",
     "VoxelSize",
+    "get_dataset_converter",
 ]

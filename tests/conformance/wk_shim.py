@@ -36,6 +36,7 @@ RENAMED = {
     "webknossos.dataset.layer._downsampling_utils": "wkdist.dataset._downsampling_utils",
     "webknossos.dataset.layer._upsampling_utils": "wkdist.dataset._upsampling_utils",
     "webknossos.dataset.layer._transform_utils": "wkdist.dataset._transform_utils",
+    "webknossos.dataset_properties.structuring": "wkdist.properties.converter",
 }
 
 

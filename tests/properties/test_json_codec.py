@@ -459,7 +459,7 @@ MALFORMED = [
      "dataLayers[1].largestSegmentId.value", "decimal digits"),
     (_set((*L1, "mappings"), "agglomerate"), "dataLayers[1].mappings", "JSON array"),
     (_set((*L1, "coordinateTransformations"), [{"type": "rotation"}]),
-     "dataLayers[1].coordinateTransformations[0].type", "'affine'"),
+     "dataLayers[1].coordinateTransformations[0].type", "`affine`"),
     (_set((*L1, "coordinateTransformations"), [{"type": "affine", "matrix": [[1, 0], [0, 1]]}]),
      "dataLayers[1].coordinateTransformations[0].matrix", "4x4"),
     (_set((*L1, "additionalAxes"), [{"name": "t", "bounds": [5, 2], "index": 0}]),

@@ -73,3 +73,34 @@ def test_layer_coordinate_transformations_on_disk(tmp_path):
     assert reopened.coordinate_transformations == (affine, spline)
     reopened.coordinate_transformations = []
     assert "coordinateTransformations" not in read_properties(dataset.path)["dataLayers"][0]
+
+
+# ref: test_transform_layer.py::test_coordinate_transformation_validation,
+#      geometry/test_vec3_float.py::test_serialization_round_trip
+def test_converter_round_trip_and_unknown_transformation():
+    import importlib
+    import json
+
+    from .reference_support import IMPL
+
+    properties_module = importlib.import_module(f"{IMPL}.dataset_properties")
+    converter = properties_module.get_dataset_converter()
+    assert converter.unstructure(wk.VoxelSize((1, 1, 2))) == {
+        "factor": [1.0, 1.0, 2.0], "unit": "nanometer"
+    }  # fmt: skip
+    data = {"id": {"name": "d", "team": "t"}, "scale": {"factor": [1, 1, 2], "unit": "nanometer"},
+            "dataLayers": [], "version": 1}  # fmt: skip
+    properties = converter.structure(data, properties_module.DatasetProperties)
+    assert isinstance(properties.scale.factor, wk.Vec3Float)
+    again = json.loads(json.dumps(converter.unstructure(properties)))
+    assert converter.structure(again, properties_module.DatasetProperties) == properties
+    layer = {"name": "color", "category": "color", "elementClass": "uint8", "dataFormat": "wkw",
+             "boundingBox": {"topLeft": [0, 0, 0], "width": 1, "height": 1, "depth": 1},
+             "wkwResolutions": [], "coordinateTransformations": [{"type": "shift"}]}  # fmt: skip
+    with pytest.raises(Exception) as error:  # noqa: PT011 - webknossos wraps it in a group
+        converter.structure({**data, "dataLayers": [layer]}, properties_module.DatasetProperties)
+    leaves = [error.value]
+    while hasattr(leaves[0], "exceptions"):
+        leaves = list(leaves[0].exceptions)
+    assert isinstance(leaves[0], ValueError)
+    assert "`affine` or `thin_plate_spline`" in str(leaves[0])

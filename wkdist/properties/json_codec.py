@@ -289,7 +289,7 @@ def _parse_transformations(r: JsonReader, value: object, path: str) -> tuple[Any
                     "[x, y, z] points",
                 )
         else:
-            r.fail(join_path(item_path, "type"), kind, "'affine' or 'thin_plate_spline'")
+            r.fail(join_path(item_path, "type"), kind, "`affine` or `thin_plate_spline`")
     return tuple(copy.deepcopy(items))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 from wkdist.errors import InvalidArgumentError
+from wkdist.geometry import Vec3Float
 
 __all__ = ["LENGTH_UNITS", "VoxelSize", "normalize_length_unit"]
 
@@ -72,7 +73,7 @@ class VoxelSize:
     Parameters
     ----------
     factor
-        Edge lengths (x, y, z) in ``unit``, each finite and > 0.
+        Edge lengths (x, y, z) in ``unit``, each finite and > 0 (stored as a ``Vec3Float``).
     unit
         A length unit, full name or abbreviation (``"nm"``, ``"µm"``, ``"um"``, ...);
         stored as the full name (``"nanometer"``, ``"micrometer"``, ...).
@@ -87,7 +88,7 @@ class VoxelSize:
             raise InvalidArgumentError(
                 f"factor={self.factor!r} is invalid; expected three finite numbers > 0 (x, y, z)"
             )
-        object.__setattr__(self, "factor", tuple(float(v) for v in values))  # type: ignore[arg-type]
+        object.__setattr__(self, "factor", Vec3Float(float(v) for v in values))  # type: ignore[arg-type]
         object.__setattr__(self, "unit", normalize_length_unit(self.unit))
 
     def to_nanometer(self) -> tuple[float, float, float]:
