@@ -12,7 +12,9 @@ Run from the repository root (under the shared benchmark lock)::
    to the peer. Goal: with the journal at most 3% slower than without.
 2. Resume: the ``wkdist copy`` command (256³ shards, so that there are many tasks) runs whole, then is killed
    (SIGKILL to its process group) once 90% of its task records exist and run again;
-   the rerun's wall time against the whole run's. Goal: at most 15%.
+   the rerun's wall time against the whole run's. Goal: at most 15%. Also the same
+   command on a source without data (``fixed_s``: start-up, cluster, planning,
+   finalization), and the rerun's share of the work without it (``work_ratio``).
 3. ``verify_files`` (re-read every shard file, CRC-32 against the journal) against
    reading the same mag's voxels (``mag.read()``), both in one process.
 """
@@ -38,7 +40,7 @@ WKDIST = [sys.executable, "-m", "wkdist.cli"]
 MIB = 2**20
 
 
-def make_source(path: Path, size: tuple[int, int, int]) -> None:
+def make_source(path: Path, size: tuple[int, int, int], *, write: bool = True) -> None:
     sys.path.insert(0, str(SHARED))
     from em_volume import make_volume
 
@@ -47,7 +49,9 @@ def make_source(path: Path, size: tuple[int, int, int]) -> None:
     ds = wk.Dataset(path, voxel_size=(11, 11, 24))
     layer = ds.add_layer("color", "color", data_format="wkw",
                          bounding_box=wk.BoundingBox((0, 0, 0), size))
-    layer.add_mag(1, compress=True).write(make_volume("em", size), absolute_offset=(0, 0, 0))
+    mag = layer.add_mag(1, compress=True)
+    if write:
+        mag.write(make_volume("em", size), absolute_offset=(0, 0, 0))
 
 
 def timed_copies(source: Path, work: Path, repeats: int) -> dict[str, list[float]]:
@@ -94,7 +98,9 @@ def records(target: Path) -> int:
     return len(list((target / ".wkdist-jobs").glob("*/tasks/*.json")))
 
 
-def resume_ratio(source: Path, work: Path, shard: int) -> dict[str, float]:
+def resume_ratio(
+    source: Path, work: Path, shard: int, size: tuple[int, int, int]
+) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     command = [*WKDIST, "copy", str(source), "TARGET", "--data-format", "zarr3", "--compress",
                "--shard-shape", str(shard), "--jobs", "2"]
@@ -117,7 +123,17 @@ def resume_ratio(source: Path, work: Path, shard: int) -> dict[str, float]:
     start = time.perf_counter()
     subprocess.run(argv, env=env, check=True, capture_output=True)
     rerun = time.perf_counter() - start
+    # The same command on a source of the same shape without data: interpreter,
+    # imports, the 2-process cluster, planning, finalization; no shard to write.
+    empty = work / "empty-source"
+    make_source(empty, size, write=False)
+    start = time.perf_counter()
+    subprocess.run([c if c != "TARGET" else str(work / "empty") for c in
+                    [c if c != str(source) else str(empty) for c in command]],
+                   env=env, check=True, capture_output=True)
+    fixed = time.perf_counter() - start
     return {"full_s": full, "resume_s": rerun, "ratio": rerun / full,
+            "fixed_s": fixed, "work_ratio": (rerun - fixed) / (full - fixed),
             "tasks_total": total, "tasks_done_when_killed": done}
 
 
@@ -158,7 +174,7 @@ def main() -> None:
         results["copy_s"] = times
         results["journal_cost"] = medians["journal"] / medians["no journal"] - 1
         results["wkdist_vs_webknossos"] = medians["journal"] / medians["webknossos"]
-        results["resume"] = resume_ratio(source, work, 128 if args.quick else 256)
+        results["resume"] = resume_ratio(source, work, 128 if args.quick else 256, size)
         results["verify"] = verify_vs_read(work / "whole")
         print(json.dumps(results, indent=2))
     finally:
