@@ -91,3 +91,18 @@ def test_downsample_on_s3_publishes_its_mag_at_the_end(broken_source, bucket):
     assert [j.header.kind for j in journals(as_location(url))] == ["copy", "downsample"]
     assert all(j.finalized for j in journals(as_location(url)))
     assert verify_files(as_location(url))[1] == []
+
+
+def test_image_import_into_s3_is_a_journaled_job(tmp_path, bucket):
+    tifffile = pytest.importorskip("tifffile")
+    stack = np.random.default_rng(7).integers(0, 255, (5, 40, 70), dtype=np.uint8)  # z, y, x
+    for z, image in enumerate(stack):
+        tifffile.imwrite(tmp_path / f"slice_{z}.tif", image)
+    url = f"s3://{bucket}/imported"
+    ds = wk.Dataset.from_images(tmp_path, url, voxel_size=(1, 1, 1), layer_name="em",
+                                data_format="zarr3", shard_shape=64)
+    assert np.array_equal(ds.get_layer("em").get_mag(1).read()[0], stack.transpose(2, 1, 0))
+    assert [(j.header.kind, j.finalized) for j in journals(as_location(url))] == [("import", True)]
+    checked, bad = verify_files(as_location(url))
+    assert checked > 0
+    assert bad == []
