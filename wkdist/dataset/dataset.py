@@ -3,54 +3,37 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from wkdist.dataset import from_images as _from_images
-from wkdist.dataset import layer_refs
-from wkdist.dataset.attachments import copy_attachments
-from wkdist.dataset.copying import add_layer_copy, check_dataset_copy
-from wkdist.dataset.layer import Layer, SegmentationLayer
+from wkdist.dataset.arguments import voxel_size_argument
+from wkdist.dataset.dataset_copies import DatasetCopies
+from wkdist.dataset.dataset_layers import LayerManagement
 from wkdist.dataset.layer_categories import (
-    ALLOWED_DTYPES,
-    CATEGORIES,
     COLOR_CATEGORY,
-    SEGMENTATION_CATEGORY,
 )
-from wkdist.dataset.mag_refs import open_layer
-from wkdist.dataset.names import validate_layer_name
-from wkdist.dataset.write_layer import write_layer
 from wkdist.errors import (
-    AlreadyExistsError,
     DatasetExistsError,
     InvalidArgumentError,
-    NotFoundError,
     ReadOnlyError,
     UnfinishedJobError,
     UnfinishedJobWarning,
 )
-from wkdist.geometry import BoundingBox, NDBoundingBox
 from wkdist.journal import JOURNAL_DIR, unfinished_jobs
 from wkdist.location import (
     Location,
     LocationLike,
     RemotePath,
     as_location,
-    require_local,
     require_writable,
 )
 from wkdist.properties import (
     PROPERTIES_FILE_NAME,
     DatasetProperties,
-    LayerProperties,
     PropertiesNotFoundError,
     VoxelSize,
-    element_class_from_dtype,
     is_staged,
     load_properties,
     properties_exist,
@@ -60,23 +43,18 @@ from wkdist.properties import (
     write_zarr_group_metadata,
 )
 from wkdist.properties.view_configuration import DatasetViewConfiguration, view_configuration_json
-from wkdist.run import run_plans
-from wkdist.run.journaled import Job, active_journal, journaled, pending_job, run_journaled
-from wkdist.storage import DataFormat
+from wkdist.run.journaled import active_journal
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Callable, Hashable, Iterable, Mapping
     from concurrent.futures import Executor
     from typing import Unpack
 
-    from numpy.typing import DTypeLike
-
     from wkdist.dataset.from_images import ImageImportOptions, ImagesInput
+    from wkdist.dataset.layer import Layer
     from wkdist.dataset.layer_categories import LayerCategoryType
-    from wkdist.geometry import MagLike, Vec3IntLike
-
-DEFAULT_DATA_FORMAT = DataFormat.ZARR3
-
+    from wkdist.geometry import MagLike
 
 class DatasetBeingCreatedError(PropertiesNotFoundError, UnfinishedJobError):
     """No dataset yet: the job that creates it is unfinished (its properties
@@ -94,37 +72,7 @@ def _raise_if_being_created(path: Location, missing: PropertiesNotFoundError) ->
         ) from None
 
 
-def _voxel_size(
-    voxel_size: Iterable[float] | None,
-    voxel_size_with_unit: VoxelSize | None,
-    scale: Iterable[float] | None,
-) -> VoxelSize | None:
-    given = [v for v in (voxel_size, voxel_size_with_unit, scale) if v is not None]
-    if len(given) > 1:
-        raise InvalidArgumentError(
-            "pass only one of voxel_size, voxel_size_with_unit and scale; "
-            f"got voxel_size={voxel_size!r}, voxel_size_with_unit={voxel_size_with_unit!r}, "
-            f"scale={scale!r}"
-        )
-    if voxel_size_with_unit is not None:
-        return voxel_size_with_unit
-    factor = voxel_size if voxel_size is not None else scale
-    if factor is None:
-        return None
-    try:
-        values = tuple(float(v) for v in factor)
-    except (TypeError, ValueError) as error:
-        raise InvalidArgumentError(
-            f"voxel_size must be three numbers (x, y, z) in nanometers; got {factor!r}"
-        ) from error
-    if len(values) != 3 or not all(v > 0 for v in values):
-        raise InvalidArgumentError(
-            f"voxel_size must be three positive numbers (x, y, z) in nanometers; got {factor!r}"
-        )
-    return VoxelSize(values)
-
-
-class Dataset:
+class Dataset(LayerManagement, DatasetCopies):
     """A WEBKNOSSOS dataset on the local file system.
 
     ``Dataset(path, voxel_size=(x, y, z))`` creates a dataset (in nanometers);
@@ -170,7 +118,7 @@ class Dataset:
         scale: Iterable[float] | None = None,
     ) -> None:
         path = as_location(dataset_path, argument="dataset_path")
-        wanted_size = _voxel_size(voxel_size, voxel_size_with_unit, scale)
+        wanted_size = voxel_size_argument(voxel_size, voxel_size_with_unit, scale)
         if isinstance(path, RemotePath):
             path.check_bucket()
         if properties_exist(path):
@@ -379,545 +327,6 @@ class Dataset:
         stored = view_configuration_json(value)
         self._update_properties(lambda props: dataclasses.replace(props, default_view_configuration=stored))
 
-    # ---------------------------------------------------------------- layers
-    @property
-    def layers(self) -> Mapping[str, Layer]:
-        """The layers by name, in the order of the properties file."""
-        names = [layer.name for layer in self._properties.data_layers]
-        for name in list(self._layers):
-            if name not in names:
-                del self._layers[name]
-        for layer_props in self._properties.data_layers:
-            if layer_props.name not in self._layers:
-                cls = SegmentationLayer if layer_props.category == SEGMENTATION_CATEGORY else Layer
-                self._layers[layer_props.name] = cls(self, layer_props.name)
-        return {name: self._layers[name] for name in names}
-
-    def _rename_layer_object(self, old_name: str, new_name: str) -> None:
-        self._layers[new_name] = self._layers.pop(old_name)
-
-    def get_layer(self, layer_name: str) -> Layer:
-        """The layer ``layer_name``; raises :class:`NotFoundError` (an ``IndexError``) if missing."""
-        layers = self.layers
-        if layer_name not in layers:
-            raise NotFoundError(
-                f"layer {layer_name!r} is not a layer of {self!r}; it has {list(layers)}"
-            )
-        return layers[layer_name]
-
-    def get_segmentation_layers(self) -> list[SegmentationLayer]:
-        """All segmentation layers, in order."""
-        return [layer for layer in self.layers.values() if isinstance(layer, SegmentationLayer)]
-
-    def get_color_layers(self) -> list[Layer]:
-        """All color layers, in order."""
-        return [layer for layer in self.layers.values() if layer.category == COLOR_CATEGORY]
-
-    def get_segmentation_layer(self, layer_name: str) -> SegmentationLayer:
-        """The segmentation layer ``layer_name``."""
-        layer = self.get_layer(layer_name)
-        if not isinstance(layer, SegmentationLayer):
-            raise InvalidArgumentError(f"layer {layer_name!r} is not a segmentation layer")
-        return layer
-
-    def get_color_layer(self, layer_name: str) -> Layer:
-        """The color layer ``layer_name``."""
-        layer = self.get_layer(layer_name)
-        if layer.category != COLOR_CATEGORY:
-            raise InvalidArgumentError(f"layer {layer_name!r} is not a color layer")
-        return layer
-
-    def add_layer(
-        self,
-        layer_name: str,
-        category: LayerCategoryType,
-        *,
-        dtype: DTypeLike | None = None,
-        dtype_per_channel: DTypeLike | None = None,
-        num_channels: int | None = None,
-        data_format: str | DataFormat = DEFAULT_DATA_FORMAT,
-        bounding_box: BoundingBox | None = None,
-        largest_segment_id: int | None = None,
-        **kwargs: Any,
-    ) -> Layer:
-        """Add an empty layer (add mags to it with :meth:`Layer.add_mag`).
-
-        Parameters
-        ----------
-        layer_name
-            Letters, digits, ``_ $ @ - .``; unique in the dataset.
-        category
-            ``"color"`` or ``"segmentation"``.
-        dtype, dtype_per_channel
-            dtype of one channel (default ``uint8``); pass one of them.
-        num_channels
-            Channels per voxel (default 1).
-        data_format
-            ``"zarr3"`` (default), ``"zarr"`` or ``"wkw"``.
-        bounding_box
-            The layer's box in Mag(1) voxels (default: empty at the origin).
-        largest_segment_id
-            Segmentation layers only: the largest id, if known.
-        **kwargs
-            ``mappings`` (segmentation layers: names of mapping files); other
-            keywords are ignored with a warning, as the reference ignores them.
-
-        Raises
-        ------
-        AlreadyExistsError
-            A layer of that name exists.
-        InvalidArgumentError
-            Bad name, category, dtype, channel count, format or box.
-        """
-        self._ensure_writable()
-        validate_layer_name(layer_name)
-        if layer_name in self.layers:
-            raise AlreadyExistsError(
-                f"adding layer {layer_name!r} failed: {self!r} has a layer with this name"
-            )
-        if category not in CATEGORIES:
-            raise InvalidArgumentError(
-                f"category must be 'color' or 'segmentation'; got {category!r}"
-            )
-        mappings = kwargs.pop("mappings", ()) if category == SEGMENTATION_CATEGORY else ()
-        if category == COLOR_CATEGORY and largest_segment_id is not None:
-            kwargs["largest_segment_id"] = largest_segment_id
-            largest_segment_id = None
-        if kwargs:
-            # The reference accepts and ignores unknown keywords; say so instead of failing.
-            warnings.warn(
-                f"add_layer() ignores the arguments {sorted(kwargs)} (not used for a "
-                f"{category} layer)",
-                UserWarning,
-                stacklevel=2,
-            )
-        if dtype is not None and dtype_per_channel is not None:
-            raise InvalidArgumentError("pass dtype or dtype_per_channel, not both")
-        if dtype_per_channel is not None:
-            warnings.warn(
-                "dtype_per_channel is deprecated; pass dtype (the dtype of each channel).",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-        per_channel = _parse_dtype(dtype if dtype is not None else dtype_per_channel)
-        if per_channel.name not in ALLOWED_DTYPES[category]:
-            raise InvalidArgumentError(
-                f"Cannot add {category} layer {layer_name!r} with dtype {per_channel.name}. "
-                f"Supported dtypes are: {', '.join(ALLOWED_DTYPES[category])}"
-            )
-        channels = 1 if num_channels is None else num_channels
-        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
-            raise InvalidArgumentError(f"num_channels must be an int >= 1; got {num_channels!r}")
-        if channels > 1 and not (channels == 3 and per_channel.name == "uint8"):
-            warnings.warn(
-                f"{channels} channels of {per_channel.name} are not shown by WEBKNOSSOS "
-                "(only 1 channel or 3 × uint8); consider one layer per channel",
-                UserWarning,
-                stacklevel=2,
-            )
-        try:
-            fmt = DataFormat(data_format)
-        except ValueError as error:
-            raise InvalidArgumentError(
-                f"data_format must be one of 'wkw', 'zarr', 'zarr3'; got {data_format!r}"
-            ) from error
-        # Callers pass n-d boxes too, whatever the annotation says.
-        box: BoundingBox | NDBoundingBox = (
-            BoundingBox((0, 0, 0), (0, 0, 0)) if bounding_box is None else bounding_box
-        )
-        # (BoundingBox counts as an NDBoundingBox at run time: test it first.)
-        if (
-            not isinstance(box, BoundingBox)
-            and isinstance(box, NDBoundingBox)
-            and set(box.axes) == {"x", "y", "z"}
-        ):
-            box = BoundingBox(box.topleft_xyz, box.size_xyz)  # an n-d box of the three axes
-        if not isinstance(box, BoundingBox) or not box.topleft.is_positive():
-            raise InvalidArgumentError(
-                f"bounding_box must be a BoundingBox with topleft >= 0; got {bounding_box!r}"
-            )
-        layer_props = LayerProperties(
-            name=layer_name,
-            category=category,
-            bounding_box=box,
-            data_format=fmt.value,
-            mags=(),
-            num_channels=channels,
-            element_class=element_class_from_dtype(per_channel, channels),
-            largest_segment_id=largest_segment_id,
-            mappings=tuple(mappings),
-        )
-        self._update_properties(lambda props: props.with_layer(layer_props))
-        return self.get_layer(layer_name)
-
-    def write_layer(
-        self,
-        layer_name: str,
-        category: LayerCategoryType,
-        data: np.ndarray,
-        *,
-        data_format: str | DataFormat = DEFAULT_DATA_FORMAT,
-        downsample: bool = True,
-        chunk_shape: Vec3IntLike | int | None = None,
-        shard_shape: Vec3IntLike | int | None = None,
-        chunks_per_shard: Vec3IntLike | int | None = None,
-        axes: Iterable[str] | None = None,
-        absolute_offset: Vec3IntLike | None = None,
-        mag: MagLike = 1,
-    ) -> Layer:
-        """Add a layer that holds ``data`` and (by default) its coarser mags.
-
-        Parameters
-        ----------
-        layer_name, category, data_format
-            As in :meth:`add_layer`; dtype and channels come from ``data``.
-        data
-            ``(X, Y, Z)`` or ``(C, X, Y, Z)`` voxels of ``mag`` (other orders: ``axes``).
-        downsample
-            Compute the coarser mags (as :meth:`Layer.downsample` does).
-        chunk_shape, shard_shape, chunks_per_shard
-            Layout of the new mag, as in :meth:`Layer.add_mag`.
-        axes
-            Names of the data's axes, e.g. ``("z", "y", "x")``.
-        absolute_offset
-            Top-left corner of the layer in Mag(1) voxels (default: the origin).
-        mag
-            The mag the data is in; the layer's box is its size times ``mag``.
-        """
-        return write_layer(
-            self,
-            layer_name,
-            category,
-            data,
-            data_format=data_format,
-            downsample=downsample,
-            chunk_shape=chunk_shape,
-            shard_shape=shard_shape,
-            chunks_per_shard=chunks_per_shard,
-            axes=axes,
-            absolute_offset=absolute_offset,
-            mag=mag,
-        )
-
-    def get_or_add_layer(
-        self,
-        layer_name: str,
-        category: LayerCategoryType,
-        **kwargs: Any,
-    ) -> Layer:
-        """The layer ``layer_name`` if it exists (its category must match), else a new one."""
-        if layer_name in self.layers:
-            layer = self.get_layer(layer_name)
-            if layer.category != category:
-                raise InvalidArgumentError(
-                    f"layer {layer_name!r} exists with category {layer.category!r}, "
-                    f"not {category!r}"
-                )
-            channels = kwargs.get("num_channels")
-            if channels is not None and channels != layer.num_channels:
-                raise InvalidArgumentError(
-                    f"layer {layer_name!r} exists with {layer.num_channels} channels, "
-                    f"not {channels}"
-                )
-            dtype = kwargs.get("dtype", kwargs.get("dtype_per_channel"))
-            if dtype is not None and _parse_dtype(dtype) != layer.dtype:
-                raise InvalidArgumentError(
-                    f"layer {layer_name!r} exists with dtype {layer.dtype}, not {np.dtype(dtype)}"
-                )
-            return layer
-        return self.add_layer(layer_name, category, **kwargs)
-
-    def delete_layer(self, layer_name: str) -> None:
-        """Remove layer ``layer_name`` from the properties and delete its directory
-        (a symlinked layer loses only its link)."""
-        self._ensure_writable()
-        layer = self.get_layer(layer_name)
-        path = layer.path
-        self._update_properties(lambda props: props.without_layer(layer_name))
-        if isinstance(path, RemotePath):
-            path.delete_tree()
-        elif path.is_symlink():
-            path.unlink()
-        elif path.exists():
-            shutil.rmtree(path)
-
-    def calculate_bounding_box(self) -> BoundingBox:
-        """The union of all layers' boxes, in Mag(1) voxels."""
-        boxes = [layer.bounding_box for layer in self.layers.values()]
-        if not boxes:
-            return BoundingBox((0, 0, 0), (0, 0, 0))
-        union = boxes[0]
-        for box in boxes[1:]:
-            union = union.extended_by(box)
-        return union
-
-    def add_symlink_layer(
-        self,
-        foreign_layer: LocationLike | Layer,
-        new_layer_name: str | None = None,
-        *,
-        make_relative: bool = False,
-    ) -> Layer:
-        """Link a layer of another dataset into this one (a directory symlink).
-
-        The layer's properties are copied; its mags point at the foreign files
-        (absolute paths, or relative ones with ``make_relative=True``). Both
-        datasets must be local. Deprecated (as in the reference): use
-        :meth:`add_layer_as_ref`, which needs no symlinks.
-        """
-        warnings.warn(
-            "add_symlink_layer is deprecated; use add_layer_as_ref, which adds the layer "
-            "by reference without symlinks.",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        self._ensure_writable()
-        dataset_path = require_local(self._path, "add_symlink_layer (a directory symlink)")
-        foreign = open_layer(Dataset, foreign_layer)
-        foreign_path = require_local(foreign.path, "add_symlink_layer (a directory symlink)")
-        new_name = foreign.name if new_layer_name is None else new_layer_name
-        validate_layer_name(new_name)
-        if new_name in self.layers:
-            raise AlreadyExistsError(
-                f"cannot link {foreign!r}: {self!r} has a layer called {new_name!r}"
-            )
-        link_path = dataset_path / new_name
-        if link_path.exists() or link_path.is_symlink():
-            raise AlreadyExistsError(f"cannot link {foreign!r}: {link_path} exists")
-        target = foreign_path.resolve()
-        link_path.symlink_to(
-            os.path.relpath(target, dataset_path.resolve()) if make_relative else target
-        )
-
-        def mag_path(mag_dir: Location) -> str:
-            resolved = require_local(mag_dir, "add_symlink_layer").resolve()
-            if make_relative:
-                return Path(os.path.relpath(resolved, dataset_path.resolve())).as_posix()
-            return resolved.as_posix()
-
-        mags = tuple(
-            dataclasses.replace(foreign._properties.get_mag(mag), path=mag_path(view.path))
-            for mag, view in foreign.mags.items()
-        )
-        new_props = dataclasses.replace(foreign._properties, name=new_name, mags=mags)
-        self._update_properties(lambda props: props.with_layer(new_props))
-        layer = self.get_layer(new_name)
-        layer._read_only = True  # its files belong to the other dataset
-        return layer
-
-    def add_layer_as_ref(
-        self,
-        foreign_layer: str | os.PathLike[str] | Layer,
-        new_layer_name: str | None = None,
-    ) -> Layer:
-        """Add another dataset's layer by reference: its mags' paths go into this
-        dataset's properties; nothing is copied or linked. The referenced mags are
-        read-only here; mags added to the new layer live in this dataset."""
-        return layer_refs.add_layer_as_ref(self, foreign_layer, new_layer_name)
-
-    def add_layer_like(self, other_layer: Layer, layer_name: str) -> Layer:
-        """Add an empty layer (no mags) with ``other_layer``'s category, dtype,
-        channels, box, format and settings."""
-        return layer_refs.add_layer_like(self, other_layer, layer_name)
-
-    def shallow_copy_dataset(
-        self,
-        new_dataset_path: str | os.PathLike[str],
-        *,
-        name: str | None = None,
-        layers_to_ignore: Iterable[str] | None = None,
-        make_relative: bool | None = None,
-    ) -> Dataset:
-        """A new dataset whose layers reference this dataset's mags (see
-        :meth:`add_layer_as_ref`); ``make_relative`` is accepted and ignored (deprecated)."""
-        return layer_refs.shallow_copy_dataset(
-            self,
-            new_dataset_path,
-            name=name,
-            layers_to_ignore=layers_to_ignore,
-            make_relative=make_relative,
-        )
-
-    def downsample(
-        self,
-        *,
-        sampling_mode: str = "anisotropic",
-        coarsest_mag: MagLike | None = None,
-        interpolation_mode: str = "default",
-        compress: bool | str = True,
-        executor: Executor | None = None,
-        progress: bool | None = None,
-    ) -> None:
-        """Downsample every writable layer (see :meth:`Layer.downsample`)."""
-        for layer in self.layers.values():
-            if not layer.read_only:
-                layer.downsample(
-                    coarsest_mag=coarsest_mag,
-                    interpolation_mode=interpolation_mode,
-                    compress=compress,
-                    sampling_mode=sampling_mode,
-                    executor=executor,
-                    progress=progress,
-                )
-
-    def copy_dataset(
-        self,
-        new_dataset_path: LocationLike,
-        *,
-        voxel_size: Iterable[float] | None = None,
-        chunk_shape: Vec3IntLike | int | None = None,
-        shard_shape: Vec3IntLike | int | None = None,
-        chunks_per_shard: Vec3IntLike | int | None = None,
-        data_format: str | DataFormat | None = None,
-        compress: bool | str | None = None,
-        exists_ok: bool = False,
-        executor: Executor | None = None,
-        voxel_size_with_unit: VoxelSize | None = None,
-        layers_to_ignore: Iterable[str] | None = None,
-        exist_ok: bool | None = None,
-        progress: bool | None = None,
-    ) -> Dataset:
-        """Copy every layer into a new dataset, optionally re-chunked, re-sharded,
-        (de)compressed or converted, in parallel.
-
-        Parameters
-        ----------
-        new_dataset_path
-            Where the copy goes (must not exist unless ``exists_ok``): a local
-            path or an ``s3://`` / ``gs://`` URL.
-        voxel_size, voxel_size_with_unit
-            Override the voxel size (default: this dataset's).
-        chunk_shape, shard_shape, chunks_per_shard
-            Target layout in each mag's voxels. ``None`` keeps each source mag's
-            own; a sharded source copied to Zarr v2 gets shard = chunk.
-        data_format
-            Convert every layer to ``"wkw"``, ``"zarr"`` or ``"zarr3"`` (default: keep).
-        compress
-            ``None`` keeps each mag's compression on/off; ``True``/``False``/codec name.
-        exists_ok, exist_ok
-            Copy into an existing dataset (its voxel size must match).
-        executor
-            ``None``: the active dask scheduler; or a ``cluster_tools`` executor.
-        layers_to_ignore
-            Names of layers not to copy.
-        progress
-            Show a progress bar (default: when stderr is a terminal).
-
-        Mags whose layout does not change are copied file by file. Otherwise
-        each target shard is one unit of work, and only shards that hold data in
-        the source are read and written.
-        """
-        new_size = _voxel_size(voxel_size, voxel_size_with_unit, None) or self.voxel_size_with_unit
-        replace = exists_ok if exist_ok is None else exist_ok
-        ignored = set(layers_to_ignore or ())
-        check_dataset_copy(
-            self,
-            new_dataset_path,
-            [name for name in self.layers if name not in ignored],
-            data_format=data_format,
-            chunk_shape=chunk_shape,
-            shard_shape=shard_shape,
-            chunks_per_shard=chunks_per_shard,
-            compress=compress,
-        )
-        target_path = as_location(new_dataset_path)
-        job = Job(
-            "copy",
-            target_path,
-            {
-                "voxel_size": [*new_size.factor, str(new_size.unit)],
-                "chunk_shape": chunk_shape,
-                "shard_shape": shard_shape,
-                "chunks_per_shard": chunks_per_shard,
-                "data_format": data_format,
-                "compress": compress,
-                "layers_to_ignore": sorted(ignored),
-                "exist_ok": replace,
-            },
-            source=self.path,
-            creates_target=not target_path.exists(),
-        )
-        inside = active_journal() is not None  # a command's job, checked by the command
-        if (
-            isinstance(target_path, Path)
-            and (target_path / PROPERTIES_FILE_NAME).is_file()
-            and not (replace or inside)
-            and pending_job(target_path, job) is None
-        ):
-            raise DatasetExistsError(  # before the journal is written into it
-                f"a dataset exists at {target_path}; pass exist_ok=True to copy into it"
-            )
-        with journaled(job) as journal:
-            resume = journal is not None and journal.continued
-            target = Dataset(target_path, voxel_size_with_unit=new_size, exist_ok=replace or resume)
-            plans = [
-                plan
-                for layer in self.layers.values()
-                if layer.name not in ignored
-                for plan in add_layer_copy(
-                    layer,
-                    target,
-                    chunk_shape=chunk_shape,
-                    shard_shape=shard_shape,
-                    chunks_per_shard=chunks_per_shard,
-                    data_format=data_format,
-                    compress=compress,
-                    replace_existing=replace and not resume,
-                    resume=resume,
-                )
-            ]
-            run_journaled(plans, executor=executor, progress=progress)
-            target._note_own_change()
-            for layer in self.layers.values():
-                if layer.name not in ignored and layer._properties.attachments:
-                    copy_attachments(layer, target.get_layer(layer.name))
-            if self.default_view_configuration is not None:
-                target.default_view_configuration = self.default_view_configuration
-        return target
-
-    def compress(
-        self, *, executor: Executor | None = None, progress: bool | None = None
-    ) -> None:
-        """Compress every mag of every layer in place (see :meth:`MagView.compress`)."""
-        with journaled(Job("compress", self.path)):
-            for layer in self.layers.values():
-                if not layer.read_only:
-                    layer.compress(executor=executor, progress=progress)
-
-    def add_layer_as_copy(
-        self,
-        foreign_layer: LocationLike | Layer,
-        new_layer_name: str | None = None,
-        *,
-        chunk_shape: Vec3IntLike | int | None = None,
-        shard_shape: Vec3IntLike | int | None = None,
-        chunks_per_shard: Vec3IntLike | int | None = None,
-        data_format: str | DataFormat | None = None,
-        compress: bool | str | None = None,
-        executor: Executor | None = None,
-        progress: bool | None = None,
-    ) -> Layer:
-        """Copy a layer of another dataset (all mags) into this one; arguments as
-        in :meth:`copy_dataset`."""
-        self._ensure_writable()
-        source = open_layer(Dataset, foreign_layer)
-        plans = add_layer_copy(
-            source,
-            self,
-            new_layer_name=new_layer_name,
-            chunk_shape=chunk_shape,
-            shard_shape=shard_shape,
-            chunks_per_shard=chunks_per_shard,
-            data_format=data_format,
-            compress=compress,
-        )
-        run_plans(plans, executor=executor, progress=progress)
-        self._note_own_change()
-        copied = self.get_layer(source.name if new_layer_name is None else new_layer_name)
-        if source._properties.attachments:
-            copy_attachments(source, copied)
-        return copied
-
     @classmethod
     def from_images(
         cls,
@@ -993,7 +402,7 @@ class Dataset:
             truncated, an unsupported pixel type, slices that differ in size,
             samples or pixel type, or a gap in the numbering.
         """
-        size = _voxel_size(voxel_size, voxel_size_with_unit, None)
+        size = voxel_size_argument(voxel_size, voxel_size_with_unit, None)
         if size is None:
             raise InvalidArgumentError("from_images needs voxel_size (x, y, z in nanometers)")
         return _from_images.from_images(
@@ -1042,26 +451,4 @@ class Dataset:
             progress=progress,
             **options,
         )
-
-    def add_copy_layer(
-        self,
-        foreign_layer: LocationLike | Layer,
-        new_layer_name: str | None = None,
-        **kwargs: Any,
-    ) -> Layer:
-        """Older name of :meth:`add_layer_as_copy`."""
-        return self.add_layer_as_copy(foreign_layer, new_layer_name, **kwargs)
-
-
-# Element-class spellings of float types, accepted as dtypes like the reference does.
-_FLOAT_NAMES: dict[str, np.dtype[Any]] = {"float": np.dtype("float32"), "double": np.dtype("float64")}
-
-
-def _parse_dtype(dtype: DTypeLike | None) -> np.dtype:
-    if isinstance(dtype, str) and dtype in _FLOAT_NAMES:
-        return _FLOAT_NAMES[dtype]
-    try:
-        return np.dtype("uint8" if dtype is None else dtype)
-    except TypeError as error:
-        raise InvalidArgumentError(f"dtype must be a numpy dtype; got {dtype!r}") from error
 

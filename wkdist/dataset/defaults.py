@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from wkdist.dataset.dataset import DEFAULT_DATA_FORMAT
+from wkdist.storage import DataFormat
 from wkdist.storage.layout_policy import DEFAULT_CHUNK_SHAPE
+
+DEFAULT_DATA_FORMAT = DataFormat.ZARR3
 
 __all__ = ["DEFAULT_CHUNK_SHAPE", "DEFAULT_DATA_FORMAT"]
