@@ -25,7 +25,10 @@ from tests.journal.crash_support import (
     run_and_kill,
     started_after,
 )
-from wkdist.cli import _CHECKS, _job, _parser, main
+from wkdist.cli import main
+from wkdist.cli.entry import _CHECKS
+from wkdist.cli.jobs import command_job as _job
+from wkdist.cli.parser import build_parser
 from wkdist.dataset.from_images import ImportSetup
 from wkdist.errors import UnfinishedJobError
 from wkdist.geometry import Vec3Int
@@ -188,7 +191,7 @@ def test_command_and_python_call_are_one_job(tmp_path, labels):
     and the command's ``argv`` (what ``wkdist resume`` runs) gives the same job."""
     def command_job(*argv):
         """The command's own job, without running it."""
-        args = _parser().parse_args([str(a) for a in argv])
+        args = build_parser().parse_args([str(a) for a in argv])
         _CHECKS["import"](args)
         return _job(args)
 
