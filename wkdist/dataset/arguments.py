@@ -1,18 +1,24 @@
-"""Checks of the Dataset API's arguments that several methods share."""
+"""Checks of the Dataset API's arguments: voxel sizes, dtypes, a new layer's properties."""
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from wkdist.dataset.layer_categories import ALLOWED_DTYPES
 from wkdist.errors import InvalidArgumentError
-from wkdist.properties import VoxelSize
+from wkdist.geometry import BoundingBox, NDBoundingBox
+from wkdist.properties import LayerProperties, VoxelSize, element_class_from_dtype
+from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from numpy.typing import DTypeLike
+
+    from wkdist.dataset.layer_categories import LayerCategoryType
 
 
 def voxel_size_argument(
@@ -61,3 +67,75 @@ def parse_dtype(dtype: DTypeLike | None) -> np.dtype:
         return np.dtype("uint8" if dtype is None else dtype)
     except TypeError as error:
         raise InvalidArgumentError(f"dtype must be a numpy dtype; got {dtype!r}") from error
+
+
+def new_layer_properties(
+    layer_name: str,
+    category: LayerCategoryType,
+    *,
+    dtype: DTypeLike | None,
+    dtype_per_channel: DTypeLike | None,
+    num_channels: int | None,
+    data_format: str | DataFormat,
+    bounding_box: BoundingBox | None,
+    largest_segment_id: int | None,
+    mappings: tuple[str, ...],
+) -> LayerProperties:
+    """The properties of a new layer from ``add_layer``'s arguments, checked
+    (dtype for the category, channel count, format, a box at topleft >= 0)."""
+    if dtype is not None and dtype_per_channel is not None:
+        raise InvalidArgumentError("pass dtype or dtype_per_channel, not both")
+    if dtype_per_channel is not None:
+        warnings.warn(
+            "dtype_per_channel is deprecated; pass dtype (the dtype of each channel).",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    per_channel = parse_dtype(dtype if dtype is not None else dtype_per_channel)
+    if per_channel.name not in ALLOWED_DTYPES[category]:
+        raise InvalidArgumentError(
+            f"Cannot add {category} layer {layer_name!r} with dtype {per_channel.name}. "
+            f"Supported dtypes are: {', '.join(ALLOWED_DTYPES[category])}"
+        )
+    channels = 1 if num_channels is None else num_channels
+    if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
+        raise InvalidArgumentError(f"num_channels must be an int >= 1; got {num_channels!r}")
+    if channels > 1 and not (channels == 3 and per_channel.name == "uint8"):
+        warnings.warn(
+            f"{channels} channels of {per_channel.name} are not shown by WEBKNOSSOS "
+            "(only 1 channel or 3 × uint8); consider one layer per channel",
+            UserWarning,
+            stacklevel=3,
+        )
+    try:
+        fmt = DataFormat(data_format)
+    except ValueError as error:
+        raise InvalidArgumentError(
+            f"data_format must be one of 'wkw', 'zarr', 'zarr3'; got {data_format!r}"
+        ) from error
+    # Callers pass n-d boxes too, whatever the annotation says.
+    box: BoundingBox | NDBoundingBox = (
+        BoundingBox((0, 0, 0), (0, 0, 0)) if bounding_box is None else bounding_box
+    )
+    # (BoundingBox counts as an NDBoundingBox at run time: test it first.)
+    if (
+        not isinstance(box, BoundingBox)
+        and isinstance(box, NDBoundingBox)
+        and set(box.axes) == {"x", "y", "z"}
+    ):
+        box = BoundingBox(box.topleft_xyz, box.size_xyz)  # an n-d box of the three axes
+    if not isinstance(box, BoundingBox) or not box.topleft.is_positive():
+        raise InvalidArgumentError(
+            f"bounding_box must be a BoundingBox with topleft >= 0; got {bounding_box!r}"
+        )
+    return LayerProperties(
+        name=layer_name,
+        category=category,
+        bounding_box=box,
+        data_format=fmt.value,
+        mags=(),
+        num_channels=channels,
+        element_class=element_class_from_dtype(per_channel, channels),
+        largest_segment_id=largest_segment_id,
+        mappings=mappings,
+    )

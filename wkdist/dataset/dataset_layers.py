@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from wkdist.dataset import layer_refs
-from wkdist.dataset.arguments import parse_dtype
+from wkdist.dataset.arguments import new_layer_properties, parse_dtype
 from wkdist.dataset.defaults import DEFAULT_DATA_FORMAT
 from wkdist.dataset.layer import Layer, SegmentationLayer
 from wkdist.dataset.layer_categories import (
-    ALLOWED_DTYPES,
     CATEGORIES,
     COLOR_CATEGORY,
     SEGMENTATION_CATEGORY,
@@ -30,19 +29,13 @@ from wkdist.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
-from wkdist.geometry import BoundingBox, NDBoundingBox
+from wkdist.geometry import BoundingBox
 from wkdist.location import (
     Location,
     LocationLike,
     RemotePath,
     require_local,
 )
-from wkdist.properties import (
-    DatasetProperties,
-    LayerProperties,
-    element_class_from_dtype,
-)
-from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -52,6 +45,10 @@ if TYPE_CHECKING:
     from wkdist.dataset.dataset import Dataset
     from wkdist.dataset.layer_categories import LayerCategoryType
     from wkdist.geometry import MagLike, Vec3IntLike
+    from wkdist.properties import (
+        DatasetProperties,
+    )
+    from wkdist.storage import DataFormat
 
 
 def as_dataset(mixin: object) -> Dataset:
@@ -187,59 +184,14 @@ class LayerManagement:
                 UserWarning,
                 stacklevel=2,
             )
-        if dtype is not None and dtype_per_channel is not None:
-            raise InvalidArgumentError("pass dtype or dtype_per_channel, not both")
-        if dtype_per_channel is not None:
-            warnings.warn(
-                "dtype_per_channel is deprecated; pass dtype (the dtype of each channel).",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-        per_channel = parse_dtype(dtype if dtype is not None else dtype_per_channel)
-        if per_channel.name not in ALLOWED_DTYPES[category]:
-            raise InvalidArgumentError(
-                f"Cannot add {category} layer {layer_name!r} with dtype {per_channel.name}. "
-                f"Supported dtypes are: {', '.join(ALLOWED_DTYPES[category])}"
-            )
-        channels = 1 if num_channels is None else num_channels
-        if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
-            raise InvalidArgumentError(f"num_channels must be an int >= 1; got {num_channels!r}")
-        if channels > 1 and not (channels == 3 and per_channel.name == "uint8"):
-            warnings.warn(
-                f"{channels} channels of {per_channel.name} are not shown by WEBKNOSSOS "
-                "(only 1 channel or 3 × uint8); consider one layer per channel",
-                UserWarning,
-                stacklevel=2,
-            )
-        try:
-            fmt = DataFormat(data_format)
-        except ValueError as error:
-            raise InvalidArgumentError(
-                f"data_format must be one of 'wkw', 'zarr', 'zarr3'; got {data_format!r}"
-            ) from error
-        # Callers pass n-d boxes too, whatever the annotation says.
-        box: BoundingBox | NDBoundingBox = (
-            BoundingBox((0, 0, 0), (0, 0, 0)) if bounding_box is None else bounding_box
-        )
-        # (BoundingBox counts as an NDBoundingBox at run time: test it first.)
-        if (
-            not isinstance(box, BoundingBox)
-            and isinstance(box, NDBoundingBox)
-            and set(box.axes) == {"x", "y", "z"}
-        ):
-            box = BoundingBox(box.topleft_xyz, box.size_xyz)  # an n-d box of the three axes
-        if not isinstance(box, BoundingBox) or not box.topleft.is_positive():
-            raise InvalidArgumentError(
-                f"bounding_box must be a BoundingBox with topleft >= 0; got {bounding_box!r}"
-            )
-        layer_props = LayerProperties(
-            name=layer_name,
-            category=category,
-            bounding_box=box,
-            data_format=fmt.value,
-            mags=(),
-            num_channels=channels,
-            element_class=element_class_from_dtype(per_channel, channels),
+        layer_props = new_layer_properties(
+            layer_name,
+            category,
+            dtype=dtype,
+            dtype_per_channel=dtype_per_channel,
+            num_channels=num_channels,
+            data_format=data_format,
+            bounding_box=bounding_box,
             largest_segment_id=largest_segment_id,
             mappings=tuple(mappings),
         )
