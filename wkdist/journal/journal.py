@@ -197,23 +197,29 @@ class Journal:
             own.update((s.index, s) for s in record.shards)
         return shards
 
-    def done_shards(self, plan: ArrayPlan) -> set[Vec3Int]:
-        """Recorded shards of ``plan``'s array whose files are unchanged (cheap check)."""
+    def done_shards(
+        self, plan: ArrayPlan, recorded: dict[str, dict[Vec3Int, ShardFile]] | None = None
+    ) -> set[Vec3Int]:
+        """Recorded shards of ``plan``'s array whose files are unchanged (cheap check).
+        ``recorded``: :meth:`recorded_shards`, if the caller read it already (a stage
+        with several arrays reads the records once)."""
         root = self.dataset_path / plan.write_root
-        recorded = self.recorded_shards().get(plan.array, {})
-        return {index for index, shard in recorded.items() if shard_unchanged(root, shard)}
+        own = (self.recorded_shards() if recorded is None else recorded).get(plan.array, {})
+        return {index for index, shard in own.items() if shard_unchanged(root, shard)}
 
     def forget_damaged(self) -> int:
         """Drop from the records every shard whose file no longer matches its
         checksum, and mark the job unfinished, so that resuming it rewrites them;
         return how many were dropped."""
         dropped = 0
+        plans = {a.array: a for a in self.arrays}
+        finalized = self.finalized
         for name in self.files.list("tasks"):
             record = TaskRecord.from_json(self.files.get(name))
-            plan = next((a for a in self.arrays if a.array == record.array), None)
+            plan = plans.get(record.array)
             if plan is None:
                 continue
-            root = self.dataset_path / (plan.array if self.finalized else plan.write_root)
+            root = self.dataset_path / (plan.array if finalized else plan.write_root)
             intact = tuple(s for s in record.shards if shard_problem(root, s) is None)
             if len(intact) < len(record.shards):
                 dropped += len(record.shards) - len(intact)
@@ -284,10 +290,15 @@ def journals(dataset_path: Location) -> list[Journal]:
     if not keeps_journals(dataset_path):
         return []
     root = dataset_path / JOURNAL_DIR
-    try:
-        names = sorted(p.name for p in root.iterdir() if (p / HEADER).is_file())
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+    if isinstance(root, RemotePath):
+        # The listing already says which job folders hold a header: no request per job.
+        headers = (key.split("/") for key in root.list_keys())
+        names = sorted(parts[0] for parts in headers if parts[1:] == [HEADER])
+    else:
+        try:
+            names = sorted(p.name for p in root.iterdir() if (p / HEADER).is_file())
+        except (FileNotFoundError, NotADirectoryError):
+            return []
     return [Journal(dataset_path, name) for name in names]
 
 

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from wkdist.journal.fingerprints import shard_problem
 from wkdist.journal.journal import journals
-from wkdist.location import RemotePath
+from wkdist.location import list_keys
 
 if TYPE_CHECKING:
+    from wkdist.geometry import Vec3Int
     from wkdist.journal.journal import Journal
     from wkdist.journal.records import ShardFile
     from wkdist.location import Location
@@ -48,27 +49,21 @@ def _references(dataset_path: Location) -> dict[str, tuple[Journal, Location]]:
     return latest
 
 
-def _stored_files(root: Location) -> list[str]:
-    """The files below an array folder (keys below its prefix), relative to it."""
-    if isinstance(root, RemotePath):
-        return sorted(root.list_keys())
-    if not root.is_dir():
-        return []
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-
-
 def verify_files(dataset_path: Location, *, threads: int = 8) -> tuple[int, list[BadFile]]:
     """Check every journaled shard file of the dataset; return how many files were
     read and the bad ones (missing, truncated, changed, stray)."""
     checks: list[tuple[Journal, str, Location, ShardFile]] = []
     bad: list[BadFile] = []
+    recorded: dict[str, dict[str, dict[Vec3Int, ShardFile]]] = {}  # read each journal once
     for array, (journal, root) in sorted(_references(dataset_path).items()):
-        shards = journal.recorded_shards().get(array, {})
+        if journal.name not in recorded:
+            recorded[journal.name] = journal.recorded_shards()
+        shards = recorded[journal.name].get(array, {})
         checks += [(journal, array, root, shard) for shard in shards.values()]
         known = {shard.file for shard in shards.values()}
         bad += [
             BadFile(journal.name, array, relative, "not in the journal")
-            for relative in _stored_files(root)
+            for relative in list_keys(root)
             if relative.rpartition("/")[2] not in _METADATA and relative not in known
         ]
     with ThreadPoolExecutor(threads) as pool:

@@ -37,6 +37,7 @@ __all__ = [
     "copy_tree",
     "is_within",
     "kvstore_spec",
+    "list_keys",
     "location_key",
     "remote_error",
     "require_local",
@@ -163,10 +164,14 @@ def location_key(location: Location) -> str:
     return os.path.abspath(location)
 
 
-def _local_keys(root: Path) -> list[str]:
+def list_keys(location: Location) -> list[str]:
+    """Every file (object) below ``location``, relative to it, sorted; none if it
+    does not exist."""
+    if isinstance(location, RemotePath):
+        return sorted(location.list_keys())
     return sorted(
-        (Path(directory) / name).relative_to(root).as_posix()
-        for directory, _, names in os.walk(root)
+        (Path(directory) / name).relative_to(location).as_posix()
+        for directory, _, names in os.walk(location)
         for name in names
     )
 
@@ -181,7 +186,7 @@ def copy_tree(source: Location, target: Location) -> None:
         shutil.copytree(source, target)
         return
     require_writable(target, "copy files")
-    keys = source.list_keys() if isinstance(source, RemotePath) else _local_keys(source)
+    keys = list_keys(source)
 
     def copy_one(key: str) -> None:
         data = (source / key).read_bytes()

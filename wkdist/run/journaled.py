@@ -52,7 +52,8 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from wkdist.dask_bridge.plan import WritePlan
-    from wkdist.geometry import BoundingBox
+    from wkdist.geometry import BoundingBox, Vec3Int
+    from wkdist.journal.records import ShardFile
     from wkdist.location import Location
 
 #: The folder in a job's journal that holds its staged properties.
@@ -181,9 +182,14 @@ def _relative(journal: Journal, location: Location) -> str:
     ).as_posix()
 
 
-def _done_boxes(journal: Journal, plan: WritePlan, array: ArrayPlan) -> list[BoundingBox]:
+def _done_boxes(
+    journal: Journal,
+    plan: WritePlan,
+    array: ArrayPlan,
+    recorded: dict[str, dict[Vec3Int, ShardFile]],
+) -> list[BoundingBox]:
     """The plan's target boxes whose shards are all recorded and unchanged."""
-    done = journal.done_shards(array)
+    done = journal.done_shards(array, recorded)
     if not done:
         return []
     shard = open_array(plan.target.path, plan.target.data_format).spec.shard_shape
@@ -239,8 +245,9 @@ def run_journaled(
     journal.remove_temporaries()
     skipped: list[list[BoundingBox]] = []
     remaining = []
+    recorded = journal.recorded_shards()
     for plan, array in zip(plans, arrays, strict=True):
-        done = _done_boxes(journal, plan, array)
+        done = _done_boxes(journal, plan, array, recorded)
         skipped.append(done)
         target = dataclasses.replace(plan.target, journal=journal.task_journal(array.array))
         remaining.append(dataclasses.replace(plan.without(done), target=target))
