@@ -4,7 +4,6 @@ when it is finalized, merged with what others changed meanwhile."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 import webknossos
 
 import wkdist as wk
+from tests.broken_datasets import broken_wkw_dataset
 from wkdist.geometry import BoundingBox
 from wkdist.properties import (
     DatasetProperties,
@@ -87,21 +87,11 @@ def test_merge_keeps_what_others_changed_meanwhile():
 
 @pytest.fixture
 def broken_source(tmp_path):
-    """A WKW dataset (two files in mag 1) whose second file is cut in half; the
-    intact file is kept aside to repair it."""
-    ds = wk.Dataset(tmp_path / "src", voxel_size=(1, 1, 1))
-    data = np.random.default_rng(0).integers(0, 255, (128, 64, 64), dtype=np.uint8)
-    ds.add_layer("color", "color", data_format="wkw").add_mag(
-        1, chunk_shape=32, shard_shape=64, compress=True
-    ).write(data, absolute_offset=(0, 0, 0))
-    shard = ds.path / "color" / "1" / "z0" / "y0" / "x1.wkw"
-    shutil.copy(shard, tmp_path / "intact.wkw")
-    os.truncate(shard, shard.stat().st_size // 2)
-    return ds, shard, tmp_path / "intact.wkw"
+    return broken_wkw_dataset(tmp_path)
 
 
 def test_a_failed_copy_creates_no_visible_dataset(broken_source, tmp_path):
-    source, shard, intact = broken_source
+    source, shard, intact, _ = broken_source
     target = tmp_path / "dst"
     with pytest.raises(wk.JobIncompleteError):
         source.copy_dataset(target, data_format="zarr3", shard_shape=64)
@@ -118,7 +108,7 @@ def test_a_failed_copy_creates_no_visible_dataset(broken_source, tmp_path):
 
 
 def test_a_failed_downsample_adds_no_mag(broken_source):
-    source, shard, intact = broken_source
+    source, shard, intact, _ = broken_source
     before = (source.path / "datasource-properties.json").read_bytes()
     with pytest.raises(wk.JobIncompleteError):
         source.get_layer("color").downsample(coarsest_mag=2)

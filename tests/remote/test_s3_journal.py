@@ -4,7 +4,6 @@ read the journal there."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -15,26 +14,16 @@ import numpy as np
 import pytest
 
 import wkdist as wk
+from tests.broken_datasets import broken_wkw_dataset
 from wkdist.journal import journals, verify_files
 from wkdist.location import as_location
 
 pytestmark = pytest.mark.usefixtures("s3_endpoint")
-SHAPE = (128, 64, 64)
 
 
 @pytest.fixture
 def broken_source(tmp_path):
-    """A local WKW dataset (two files in mag 1); the second is cut in half, the
-    intact one kept aside to repair it."""
-    ds = wk.Dataset(tmp_path / "src", voxel_size=(1, 1, 1))
-    data = np.random.default_rng(5).integers(0, 255, SHAPE, dtype=np.uint8)
-    ds.add_layer("color", "color", data_format="wkw").add_mag(
-        1, chunk_shape=32, shard_shape=64, compress=True
-    ).write(data, absolute_offset=(0, 0, 0))
-    shard = ds.path / "color" / "1" / "z0" / "y0" / "x1.wkw"
-    shutil.copy(shard, tmp_path / "intact.wkw")
-    os.truncate(shard, shard.stat().st_size // 2)
-    return ds, shard, tmp_path / "intact.wkw", data
+    return broken_wkw_dataset(tmp_path)
 
 
 def objects(endpoint: str, bucket: str, prefix: str) -> dict[str, str]:
