@@ -162,6 +162,8 @@ def resume_ratio(
                 "--shard-shape", str(shard), "--jobs", "2"]
 
     tag = "call" if python_call else "command"
+    for name in (f"whole-{tag}", f"killed-{tag}", "empty"):  # left by an earlier run in --out
+        shutil.rmtree(work / name, ignore_errors=True)
     full = _timed(argv(source, work / f"whole-{tag}"), env)
     total = records(work / f"whole-{tag}")
     killed = work / f"killed-{tag}"
