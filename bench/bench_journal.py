@@ -27,6 +27,7 @@ Run from the repository root (under the shared benchmark lock)::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -55,8 +56,14 @@ def make_source(path: Path, size: tuple[int, int, int], *, write: bool = True) -
     layer = ds.add_layer("color", "color", data_format="wkw",
                          bounding_box=wk.BoundingBox((0, 0, 0), size))
     mag = layer.add_mag(1, compress=True)
-    if write:
-        mag.write(make_volume("em", size), absolute_offset=(0, 0, 0))
+    if not write:
+        return
+    # Larger sizes repeat the default volume (making 4 GiB takes em_volume ~30 min).
+    tile = tuple(min(s, d) for s, d in zip(size, (1024, 1024, 512), strict=True))
+    volume = make_volume("em", tile)
+    for offset in itertools.product(*(range(0, s, t) for s, t in zip(size, tile, strict=True))):
+        part = volume[tuple(slice(0, min(t, s - o)) for o, t, s in zip(offset, tile, size, strict=True))]
+        mag.write(part, absolute_offset=offset)
 
 
 def timed_copies(source: Path, work: Path, repeats: int) -> dict[str, list[float]]:
