@@ -155,7 +155,9 @@ def test_zarr3_foreign_axis_order_and_rank(tmp_path):
         create=True,
     ).result().write(data).result()
     array = open_array(tmp_path / "1", "zarr3")
-    assert array.spec == ArraySpec(DataFormat.ZARR3, "uint16", 1, (8, 8, 8), (8, 8, 8), "gzip")
+    assert array.spec == ArraySpec(
+        DataFormat.ZARR3, "uint16", 1, (8, 8, 8), (8, 8, 8), "gzip", axes=("z", "y", "x")
+    )
     assert array.shape == Vec3Int(10, 20, 30)
     xyz = data.transpose(2, 1, 0)[None]
     np.testing.assert_array_equal(array.read(BoundingBox((0, 0, 0), (10, 20, 30))), xyz)

@@ -36,11 +36,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Self
 
     import zarr
 
-    from wkdist.geometry import Vec3IntLike
+    from wkdist.geometry import NDBoundingBox, Vec3IntLike
 
 
 def read_metadata(path: Location) -> bytes:
@@ -87,7 +88,13 @@ class StorageArray(ABC):
 
     # ------------------------------------------------------------- life cycle
     @classmethod
-    def create(cls, path: LocationLike, spec: ArraySpec, shape: Vec3IntLike) -> Self:
+    def create(
+        cls,
+        path: LocationLike,
+        spec: ArraySpec,
+        shape: Vec3IntLike,
+        extra_shape: Mapping[str, int] | None = None,
+    ) -> Self:
         """Create an empty array at ``path`` and return it opened.
 
         Parameters
@@ -100,6 +107,8 @@ class StorageArray(ABC):
         shape
             Extent along x, y, z in the array's voxels. Zarr v3 rounds it up to
             whole shards, Zarr v2 to whole chunks; WKW ignores it (unbounded).
+        extra_shape
+            Extent along the other axes of ``spec.axes`` (default 1 each; Zarr only).
 
         Raises
         ------
@@ -125,7 +134,7 @@ class StorageArray(ABC):
                     f"cannot create a {cls.data_format.value} array at {path}: "
                     f"{name} exists already"
                 )
-        cls._create(path, spec, extent)
+        cls._create(path, spec, extent, extra_shape)
         return cls.open(path)
 
     @classmethod
@@ -178,7 +187,13 @@ class StorageArray(ABC):
 
     @classmethod
     @abstractmethod
-    def _create(cls, path: Location, spec: ArraySpec, shape: Vec3Int) -> None:
+    def _create(
+        cls,
+        path: Location,
+        spec: ArraySpec,
+        shape: Vec3Int,
+        extra_shape: Mapping[str, int] | None = None,
+    ) -> None:
         """Write the metadata of a new, empty array."""
 
     @classmethod
@@ -193,11 +208,25 @@ class StorageArray(ABC):
         """Current on-disk extent along x, y, z (``None``: unbounded, WKW)."""
 
     @abstractmethod
-    def resize(self, shape: Vec3IntLike) -> None:
-        """Set the extent along x, y, z (metadata only; grow or shrink).
+    def resize(self, shape: Vec3IntLike, extra_shape: Mapping[str, int] | None = None) -> None:
+        """Set the extent along x, y, z (metadata only; grow or shrink), and along
+        the other axes of ``spec.axes`` named in ``extra_shape``.
 
         Zarr formats round up as :meth:`create` does; WKW ignores it.
         """
+
+    @property
+    def nd_shape(self) -> tuple[int, ...]:
+        """The extent along every stored axis (``spec.axes``); Zarr formats only."""
+        raise NotImplementedError(f"{self.path} is {self.data_format.value}: no n-d shape")
+
+    def read_nd(self, box: NDBoundingBox) -> np.ndarray:
+        """Read ``box`` (array voxels, axes ``spec.axes``) in stored axis order (Zarr only)."""
+        raise NotImplementedError(f"{self.path} is {self.data_format.value}: no n-d reads")
+
+    def write_nd(self, box: NDBoundingBox, data: np.ndarray) -> None:
+        """Write stored-order ``data`` to ``box`` (array voxels, axes ``spec.axes``; Zarr only)."""
+        raise NotImplementedError(f"{self.path} is {self.data_format.value}: no n-d writes")
 
     # -------------------------------------------------------------------- I/O
     def read(self, box: BoundingBox, *, order: Literal["F", "C"] = "F") -> np.ndarray:

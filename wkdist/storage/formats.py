@@ -10,6 +10,8 @@ from wkdist.storage import wkw_, zarr_
 from wkdist.storage.base import DataFormat
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from wkdist.geometry import Vec3IntLike
     from wkdist.location import LocationLike
     from wkdist.storage.base import ArraySpec, StorageArray
@@ -41,9 +43,14 @@ def array_class(data_format: DataFormat | str) -> type[StorageArray]:
         ) from None
 
 
-def create_array(path: LocationLike, spec: ArraySpec, shape: Vec3IntLike) -> StorageArray:
+def create_array(
+    path: LocationLike,
+    spec: ArraySpec,
+    shape: Vec3IntLike,
+    extra_shape: Mapping[str, int] | None = None,
+) -> StorageArray:
     """Create an empty array of ``spec.data_format`` at ``path`` (see :meth:`StorageArray.create`)."""
-    return array_class(spec.data_format).create(as_location(path), spec, shape)
+    return array_class(spec.data_format).create(as_location(path), spec, shape, extra_shape)
 
 
 def open_array(path: LocationLike, data_format: DataFormat | str) -> StorageArray:

@@ -73,6 +73,10 @@ class ArraySpec:
         ``None`` for raw; ``"zstd"`` (Zarr formats, level 5) or ``"lz4"`` /
         ``"lz4hc"`` (WKW) when creating; for opened foreign arrays the codec
         found on disk (``"blosc"``, ``"gzip"``, ...).
+    axes
+        The stored axes in stored order (default ``c, x, y, z``); Zarr arrays may
+        lack ``c`` and have more axes (e.g. ``t``, stored with chunk and shard
+        length 1). WKW is always ``c, x, y, z``.
 
     Raises
     ------
@@ -89,9 +93,17 @@ class ArraySpec:
     chunk_shape: Vec3Int
     shard_shape: Vec3Int
     compression: str | None
+    axes: tuple[str, ...] = _CXYZ
 
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
+        axes = tuple(self.axes)
+        if len(set(axes)) != len(axes) or not set(_CXYZ[1:]) <= set(axes):
+            raise InvalidArgumentError(
+                f"axes must name x, y and z once each (and optionally c and other axes); "
+                f"got {axes!r}"
+            )
+        setattr_(self, "axes", axes)
         setattr_(self, "data_format", DataFormat(self.data_format))
         if self.data_format not in CREATABLE_COMPRESSIONS:
             raise InvalidArgumentError(
@@ -121,6 +133,8 @@ class ArraySpec:
                 "which has no shards; use Zarr v3 (zarr3) for sharded arrays"
             )
         if self.data_format == DataFormat.WKW:
+            if axes != _CXYZ:
+                raise InvalidArgumentError(f"WKW arrays have the axes c, x, y, z; got {axes!r}")
             for name, shape in (("chunk_shape", chunk), ("shard_shape", shard)):
                 if not shape.is_uniform() or not is_power_of_two(shape.x) or shape.x > 32768:
                     raise InvalidArgumentError(
@@ -155,7 +169,13 @@ class ArraySpec:
         The spatial sizes are 0: a layout has no extent (the mag's box is its
         layer's box), as the reference reports for WKW arrays.
         """
-        return NormalizedBoundingBox((0, 0, 0, 0), (self.num_channels, 0, 0, 0), _CXYZ)
+        sizes = [self.num_channels if axis == "c" else 0 for axis in self.axes]
+        return NormalizedBoundingBox([0] * len(self.axes), sizes, self.axes)
+
+    @property
+    def extra_axes(self) -> tuple[str, ...]:
+        """The stored axes other than c, x, y and z (e.g. ``("t",)``), in stored order."""
+        return tuple(axis for axis in self.axes if axis not in _CXYZ)
 
     def check_creatable(self) -> None:
         """Raise unless wkdist can create an array of this layout.

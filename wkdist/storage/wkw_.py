@@ -22,7 +22,7 @@ from wkdist.storage.wkw_files import patch_shard, write_whole_shards
 from wkdist.storage.wkw_read import read_box
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
     from pathlib import Path
     from typing import Self
 
@@ -68,8 +68,14 @@ class WkwArray(StorageArray):
         self._header = header
 
     @classmethod
-    def _create(cls, path: Location, spec: ArraySpec, shape: Vec3Int) -> None:
-        del shape  # unbounded
+    def _create(
+        cls,
+        path: Location,
+        spec: ArraySpec,
+        shape: Vec3Int,
+        extra_shape: Mapping[str, int] | None = None,
+    ) -> None:
+        del shape, extra_shape  # unbounded; WKW specs are always c, x, y, z
         voxel_type = spec.dtype.type
         if voxel_type not in wkw.Header.VALID_VOXEL_TYPES:
             raise InvalidArgumentError(
@@ -122,9 +128,9 @@ class WkwArray(StorageArray):
         """``None``: WKW arrays are unbounded."""
         return None
 
-    def resize(self, shape: Vec3IntLike) -> None:
+    def resize(self, shape: Vec3IntLike, extra_shape: Mapping[str, int] | None = None) -> None:
         """No-op: WKW arrays are unbounded."""
-        del shape
+        del shape, extra_shape
 
     def _read(self, box: BoundingBox, order: Literal["F", "C"]) -> np.ndarray:
         # wkw decodes into x-fastest (F) buffers; C order costs a tiled copy.

@@ -32,8 +32,11 @@ from wkdist.location import (
 )
 from wkdist.storage.base import DataFormat, StorageArray, read_metadata
 from wkdist.storage.zarr_meta import (
+    AXES,
     ZarrLayout,
+    axis_positions_of,
     round_up,
+    zarr2_attributes,
     zarr2_layout,
     zarr2_metadata,
     zarr3_layout,
@@ -41,11 +44,12 @@ from wkdist.storage.zarr_meta import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Self
 
     import zarr
 
-    from wkdist.geometry import Vec3IntLike
+    from wkdist.geometry import NDBoundingBox, Vec3IntLike
     from wkdist.storage.base import ArraySpec
 
 
@@ -61,12 +65,15 @@ class _TensorStoreArray(StorageArray):
         layout: ZarrLayout,
         metadata: bytes,
         store: ts.TensorStore,
+        native: ts.TensorStore,
     ) -> None:
         super().__init__(path, layout.spec, metadata)
         self._layout = layout
-        # (metadata bytes, (c, x, y, z) view): replaced as a whole, so threads
-        # never see a torn state.
-        self._state = (metadata, store)
+        # (metadata bytes, (c, x, y, z) view, stored-order handle): replaced as a
+        # whole, so threads never see a torn state. Arrays with other axes (t, ...)
+        # have a (c, x, y, z) view at index 0 of those axes for the shape only;
+        # their voxels go through read_nd/write_nd on the stored-order handle.
+        self._state = (metadata, store, native)
 
     # ------------------------------------------------------------ metadata
     @staticmethod
@@ -76,51 +83,74 @@ class _TensorStoreArray(StorageArray):
 
     @staticmethod
     @abstractmethod
-    def _metadata_for(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
+    def _metadata_for(
+        spec: ArraySpec, shape: Vec3Int, extra_shape: Mapping[str, int] | None
+    ) -> dict[str, Any]:
         """The metadata document of a new array."""
 
     @classmethod
-    def _create(cls, path: Location, spec: ArraySpec, shape: Vec3Int) -> None:
+    def _create(
+        cls,
+        path: Location,
+        spec: ArraySpec,
+        shape: Vec3Int,
+        extra_shape: Mapping[str, int] | None = None,
+    ) -> None:
         ts.open(
             {
                 "driver": cls._driver,
                 "kvstore": kvstore_spec(path),
-                "metadata": cls._metadata_for(spec, shape),
+                "metadata": cls._metadata_for(spec, shape, extra_shape),
             },
             create=True,
             context=tensorstore_context(),
         ).result()
 
     @classmethod
-    def _load(cls, path: Location, metadata: bytes) -> tuple[ZarrLayout, ts.TensorStore]:
-        layout = cls._layout_of(json.loads(metadata), str(path))
-        store = ts.open(
+    def _layout_at(cls, path: Location, metadata: bytes) -> ZarrLayout:
+        return cls._layout_of(json.loads(metadata), str(path))
+
+    @classmethod
+    def _native(cls, path: Location) -> ts.TensorStore:
+        return ts.open(
             {"driver": cls._driver, "kvstore": kvstore_spec(path)},
             open=True,
             context=tensorstore_context(),
         ).result()
-        c, x, y, z = layout.axis_positions
+
+    @classmethod
+    def _load(
+        cls, path: Location, metadata: bytes
+    ) -> tuple[ZarrLayout, ts.TensorStore, ts.TensorStore]:
+        layout = cls._layout_at(path, metadata)
+        store = native = cls._native(path)
+        if layout.spec.extra_axes:
+            extra = [i for i, a in enumerate(layout.spec.axes) if a not in AXES]
+            store = store[ts.d[extra][(0,) * len(extra)]]
+            c, x, y, z = axis_positions_of(tuple(a for a in layout.spec.axes if a in AXES))
+        else:
+            c, x, y, z = layout.axis_positions
         order = [x, y, z] if c is None else [c, x, y, z]
         if order != list(range(len(order))):
             store = store[ts.d[order].transpose[:]]
         if c is None:
             store = store[ts.newaxis]
-        return layout, store
+        return layout, store, native
 
     @classmethod
     def _open(cls, path: Location, metadata: bytes) -> Self:
-        layout, store = cls._load(path, metadata)
-        return cls(path, layout, metadata, store)
+        layout, store, native = cls._load(path, metadata)
+        return cls(path, layout, metadata, store, native)
 
     def _store(self) -> ts.TensorStore:
         """The ``(c, x, y, z)`` tensorstore view, reopened if the metadata file changed."""
-        metadata, store = self._state
+        metadata, store, _ = self._state
         current = read_metadata(self.path / self.metadata_file_name)
         if metadata == current:
             return store
-        layout, store = self._load(self.path, current)
+        layout, store, native = self._load(self.path, current)
         self._layout, self.spec, self._metadata = layout, layout.spec, current
-        self._state = (current, store)
+        self._state = (current, store, native)
         return store
 
     # --------------------------------------------------------------- shape
@@ -129,35 +159,51 @@ class _TensorStoreArray(StorageArray):
         """Current extent along x, y, z in the array's voxels (from the metadata on disk)."""
         return Vec3Int(self._store().domain.exclusive_max[1:])
 
-    def resize(self, shape: Vec3IntLike) -> None:
+    def resize(self, shape: Vec3IntLike, extra_shape: Mapping[str, int] | None = None) -> None:
         """Set the extent (metadata only), rounded up to whole shards (Zarr v3) or chunks (v2).
+
+        ``extra_shape`` sets the extent along other stored axes (e.g. ``{"t": 8}``),
+        unrounded; axes it does not name keep theirs.
 
         Raises
         ------
         InvalidArgumentError
-            If ``shape`` is negative.
+            If ``shape`` is negative or ``extra_shape`` names an axis the array lacks.
         """
         extent = Vec3Int(shape)
         if not extent.is_positive():
             raise InvalidArgumentError(f"shape must not be negative; got {tuple(extent)}")
+        axes = self.spec.axes
+        unknown = set(extra_shape or {}) - set(self.spec.extra_axes)
+        if unknown:
+            raise InvalidArgumentError(
+                f"extra_shape names the axes {sorted(unknown)}; the array at {self.path} "
+                f"has the axes {axes}"
+            )
         target = round_up(extent, self.spec.shard_shape)
-        store = self._store()
-        if Vec3Int(store.domain.exclusive_max[1:]) == target:
+        current = self.nd_shape
+        wanted = [
+            target[AXES.index(a) - 1] if a in AXES[1:] else (extra_shape or {}).get(a, n)
+            for a, n in zip(axes, current, strict=True)
+        ]
+        if list(current) == wanted:
             return
-        _, x, y, z = self._layout.axis_positions
-        native = ts.open(
-            {"driver": self._driver, "kvstore": kvstore_spec(self.path)},
-            open=True,
-            context=tensorstore_context(),
+        self._native(self.path).resize(
+            exclusive_max=wanted, resize_metadata_only=True
         ).result()
-        exclusive_max: list[int | None] = [None] * native.rank
-        for position, value in zip((x, y, z), target, strict=True):
-            exclusive_max[position] = value
-        native.resize(exclusive_max=exclusive_max, resize_metadata_only=True).result()
         self._store()  # this instance (and the per-process cache) now sees the new shape
+
+    @property
+    def nd_shape(self) -> tuple[int, ...]:
+        """The extent along every stored axis (``spec.axes``), from the metadata on disk."""
+        self._store()
+        return tuple(
+            int(n) for n in json.loads(self._metadata)["shape"]
+        )
 
     # ----------------------------------------------------------------- I/O
     def _read(self, box: BoundingBox, order: Literal["F", "C"]) -> np.ndarray:
+        self._refuse_extra_axes("read")
         # The handle as last opened: open() has just compared the metadata file,
         # and tasks opened with open_as_of() must not read it at all.
         store = self._state[1]
@@ -174,6 +220,7 @@ class _TensorStoreArray(StorageArray):
         return out
 
     def _write(self, box: BoundingBox, data: np.ndarray) -> None:
+        self._refuse_extra_axes("write")
         store = self._store()
         shape = Vec3Int(store.domain.exclusive_max[1:])
         if not all(b <= s for b, s in zip(box.bottomright, shape, strict=True)):
@@ -184,6 +231,57 @@ class _TensorStoreArray(StorageArray):
                 "or set the layer's bounding box)"
             )
         store[(slice(None), *box.to_slices())].write(data).result()
+
+    def _refuse_extra_axes(self, what: str) -> None:
+        if self._layout.spec.extra_axes:
+            raise InvalidArgumentError(
+                f"cannot {what} (c, x, y, z) boxes of the array at {self.path}: it has the "
+                f"axes {self.spec.axes}; use read_nd/write_nd"
+            )
+
+    def _nd_index(self, box: NDBoundingBox) -> tuple[slice, ...]:
+        if tuple(box.axes) != self.spec.axes:
+            raise InvalidArgumentError(
+                f"the box {box} has the axes {tuple(box.axes)}; the array at {self.path} "
+                f"has {self.spec.axes}"
+            )
+        return tuple(slice(b, e) for b, e in zip(box.topleft, box.bottomright, strict=True))
+
+    def read_nd(self, box: NDBoundingBox) -> np.ndarray:
+        """Read ``box`` (array voxels, axes exactly ``spec.axes``) in stored axis order;
+        voxels outside the array's shape read as zeros."""
+        self._nd_index(box)
+        store = self._state[2]
+        limits = store.domain.exclusive_max
+        starts = [max(0, b) for b in box.topleft]
+        ends = [min(e, n) for e, n in zip(box.bottomright, limits, strict=True)]
+        out = np.zeros(tuple(box.size), dtype=self.spec.dtype, order="F")
+        if all(s < e for s, e in zip(starts, ends, strict=True)):
+            inner = tuple(slice(s, e) for s, e in zip(starts, ends, strict=True))
+            target = tuple(
+                slice(s - b, e - b) for s, e, b in zip(starts, ends, box.topleft, strict=True)
+            )
+            out[target] = store[inner].read(order="F").result()
+        return out
+
+    def write_nd(self, box: NDBoundingBox, data: np.ndarray) -> None:
+        """Write ``data`` (stored axis order, ``spec.dtype``) to ``box`` (array voxels,
+        axes exactly ``spec.axes``), which must lie inside the array's shape."""
+        index = self._nd_index(box)
+        if tuple(data.shape) != tuple(box.size) or data.dtype != self.spec.dtype:
+            raise InvalidArgumentError(
+                f"data of shape {data.shape} and dtype {data.dtype} does not fit {box} "
+                f"of the {self.spec.dtype} array at {self.path}"
+            )
+        self._store()
+        store = self._state[2]
+        limits = tuple(store.domain.exclusive_max)
+        if any(e > n for e, n in zip(box.bottomright, limits, strict=True)):
+            raise InvalidArgumentError(
+                f"cannot write {box} to the array at {self.path}: it reaches beyond the "
+                f"array's shape {limits}; resize the array first"
+            )
+        store[index].write(data).result()
 
     def list_written_shards(self) -> list[BoundingBox]:
         """One unclipped box per stored shard (chunk for Zarr v2) key, from the key listing."""
@@ -224,8 +322,10 @@ class Zarr3Array(_TensorStoreArray):
         return zarr3_layout(metadata, path)
 
     @staticmethod
-    def _metadata_for(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
-        return zarr3_metadata(spec, shape)
+    def _metadata_for(
+        spec: ArraySpec, shape: Vec3Int, extra_shape: Mapping[str, int] | None
+    ) -> dict[str, Any]:
+        return zarr3_metadata(spec, shape, extra_shape)
 
 
 class ZarrArray(_TensorStoreArray):
@@ -240,9 +340,36 @@ class ZarrArray(_TensorStoreArray):
     def _layout_of(metadata: dict[str, Any], path: str) -> ZarrLayout:
         return zarr2_layout(metadata, path)
 
+    @classmethod
+    def _layout_at(cls, path: Location, metadata: bytes) -> ZarrLayout:
+        # Zarr v2 names no axes; wkdist keeps other axes than c, x, y, z in .zattrs.
+        try:
+            attributes = json.loads(read_metadata(path / ".zattrs"))
+        except (FileNotFoundError, ValueError):
+            attributes = None
+        if not isinstance(attributes, dict):
+            attributes = None
+        return zarr2_layout(json.loads(metadata), str(path), attributes)
+
     @staticmethod
-    def _metadata_for(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
-        return zarr2_metadata(spec, shape)
+    def _metadata_for(
+        spec: ArraySpec, shape: Vec3Int, extra_shape: Mapping[str, int] | None
+    ) -> dict[str, Any]:
+        return zarr2_metadata(spec, shape, extra_shape)
+
+    @classmethod
+    def _create(
+        cls,
+        path: Location,
+        spec: ArraySpec,
+        shape: Vec3Int,
+        extra_shape: Mapping[str, int] | None = None,
+    ) -> None:
+        attributes = zarr2_attributes(spec)
+        if attributes is not None:  # before .zarray: a visible array always has its axes
+            kvstore = ts.KvStore.open(kvstore_spec(path), context=tensorstore_context()).result()
+            kvstore.write(".zattrs", json.dumps(attributes).encode()).result()
+        super()._create(path, spec, shape, extra_shape)
 
 
 def guess_can_open(path: Location) -> DataFormat | None:

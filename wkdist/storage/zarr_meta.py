@@ -16,15 +16,17 @@ from wkdist.geometry import Vec3Int
 from wkdist.storage.base import ArraySpec, DataFormat
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 AXES = ("c", "x", "y", "z")
+_XYZ = AXES[1:]
 _LAYOUT_CODECS = frozenset({"transpose", "bytes", "crc32c", "sharding_indexed"})
 
 
 @dataclass(frozen=True, slots=True)
 class ZarrLayout:
-    """What wkdist needs from an array's metadata, in ``(c, x, y, z)`` terms.
+    """What wkdist needs from an array's metadata, in ``(c, x, y, z)`` terms
+    (``spec.axes`` lists all stored axes).
 
     Attributes
     ----------
@@ -34,7 +36,7 @@ class ZarrLayout:
         For each of c, x, y, z the position of that axis in the stored array
         (``None`` for c if the array has no channel axis).
     rank
-        Number of stored axes (3 or 4).
+        Number of stored axes (3 or 4 for c, x, y, z arrays; more with other axes).
     key_prefix, key_separator
         Chunk keys are ``key_prefix + separator.join(indices)``.
     """
@@ -69,11 +71,42 @@ def round_up(shape: Vec3Int, grid: Vec3Int) -> Vec3Int:
 
 
 # ---------------------------------------------------------------------- writing
-def zarr3_metadata(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
-    """``zarr.json`` of a new array: c, x, y, z axes; sharded unless chunk == shard."""
-    channels = spec.num_channels
+def _extents(
+    spec: ArraySpec, xyz: Vec3Int, extra_shape: Mapping[str, int] | None
+) -> tuple[list[int], list[int]]:
+    """Shape and chunk-grid shape along ``spec.axes``: c whole, x, y, z as given,
+    other axes with the extent of ``extra_shape`` (default 1) and one voxel per shard."""
+    extra = extra_shape or {}
+    shape, grid = [], []
+    for axis in spec.axes:
+        if axis == "c":
+            shape.append(spec.num_channels)
+            grid.append(spec.num_channels)
+        elif axis in _XYZ:
+            shape.append(xyz[_XYZ.index(axis)])
+            grid.append(spec.shard_shape[_XYZ.index(axis)])
+        else:
+            shape.append(int(extra.get(axis, 1)))
+            grid.append(1)
+    return shape, grid
+
+
+def _chunk_grid(spec: ArraySpec) -> list[int]:
+    return [
+        spec.num_channels if axis == "c"
+        else spec.chunk_shape[_XYZ.index(axis)] if axis in _XYZ else 1
+        for axis in spec.axes
+    ]  # fmt: skip
+
+
+def zarr3_metadata(
+    spec: ArraySpec, shape: Vec3Int, extra_shape: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """``zarr.json`` of a new array with ``spec.axes`` (default c, x, y, z); sharded
+    unless chunk == shard; stored Fortran-like (first axis fastest)."""
+    rank = len(spec.axes)
     inner: list[dict[str, Any]] = [
-        {"name": "transpose", "configuration": {"order": [3, 2, 1, 0]}},
+        {"name": "transpose", "configuration": {"order": list(range(rank - 1, -1, -1))}},
         {"name": "bytes", "configuration": {"endian": "little"}},
     ]
     if spec.compression == "zstd":
@@ -85,7 +118,7 @@ def zarr3_metadata(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
             {
                 "name": "sharding_indexed",
                 "configuration": {
-                    "chunk_shape": [channels, *spec.chunk_shape],
+                    "chunk_shape": _chunk_grid(spec),
                     "codecs": inner,
                     "index_codecs": [
                         {"name": "bytes", "configuration": {"endian": "little"}},
@@ -94,26 +127,30 @@ def zarr3_metadata(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
                 },
             }
         ]
+    extent, grid = _extents(spec, round_up(shape, spec.shard_shape), extra_shape)
     return {
-        "shape": [channels, *round_up(shape, spec.shard_shape)],
+        "shape": extent,
         "data_type": spec.dtype.name,
-        "chunk_grid": {
-            "name": "regular",
-            "configuration": {"chunk_shape": [channels, *spec.shard_shape]},
-        },
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": grid}},
         "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
         "fill_value": 0,
-        "dimension_names": list(AXES),
+        "dimension_names": list(spec.axes),
         "codecs": codecs,
     }
 
 
-def zarr2_metadata(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
-    """``.zarray`` of a new array: F order, ``/`` keys, zstd level 5 or raw, fill value 0."""
-    channels = spec.num_channels
+def zarr2_metadata(
+    spec: ArraySpec, shape: Vec3Int, extra_shape: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """``.zarray`` of a new array: F order, ``/`` keys, zstd level 5 or raw, fill value 0.
+
+    Zarr v2 has no axis names: arrays with other axes than c, x, y, z get them in
+    ``.zattrs`` (:func:`zarr2_attributes`).
+    """
+    extent, _ = _extents(spec, round_up(shape, spec.chunk_shape), extra_shape)
     return {
-        "shape": [channels, *round_up(shape, spec.chunk_shape)],
-        "chunks": [channels, *spec.chunk_shape],
+        "shape": extent,
+        "chunks": _chunk_grid(spec),
         "dtype": spec.dtype.str,
         "compressor": {"id": "zstd", "level": 5} if spec.compression == "zstd" else None,
         "fill_value": 0,
@@ -123,20 +160,30 @@ def zarr2_metadata(spec: ArraySpec, shape: Vec3Int) -> dict[str, Any]:
     }
 
 
+def zarr2_attributes(spec: ArraySpec) -> dict[str, Any] | None:
+    """``.zattrs`` naming the axes (xarray's ``_ARRAY_DIMENSIONS``) unless they are c, x, y, z."""
+    return None if spec.axes == AXES else {"_ARRAY_DIMENSIONS": list(spec.axes)}
+
+
 # ---------------------------------------------------------------------- reading
-def _axis_positions(
-    names: Sequence[str | None] | None, rank: int, path: str
-) -> tuple[int | None, int, int, int]:
+def _axis_labels(names: Sequence[str | None] | None, rank: int, path: str) -> tuple[str, ...]:
+    """The stored axes: the array's names (``channel`` is ``c``); unnamed arrays of
+    rank 3 are x, y, z and of rank 4 c, x, y, z."""
     labels = ["c" if n == "channel" else (n or "") for n in (names or [""] * rank)]
-    if all(label == "" for label in labels):
-        labels = list(AXES[4 - rank :]) if rank in (3, 4) else labels
-    if sorted(labels) not in (sorted(AXES), sorted(AXES[1:])):
+    if all(label == "" for label in labels) and rank in (3, 4):
+        labels = list(AXES[4 - rank :])
+    if len(set(labels)) != rank or "" in labels or not set(_XYZ) <= set(labels):
         raise InvalidArgumentError(
-            f"the Zarr array at {path} has the axes {names!r} (rank {rank}); "
-            "expected c, x, y, z or x, y, z in any order"
+            f"the Zarr array at {path} has the axes {names!r} (rank {rank}); expected "
+            "distinct names including x, y and z (unnamed arrays: c, x, y, z or x, y, z)"
         )
-    c = labels.index("c") if "c" in labels else None
-    return (c, labels.index("x"), labels.index("y"), labels.index("z"))
+    return tuple(labels)
+
+
+def axis_positions_of(axes: tuple[str, ...]) -> tuple[int | None, int, int, int]:
+    """The positions of c (``None`` if absent), x, y and z in ``axes``."""
+    c = axes.index("c") if "c" in axes else None
+    return (c, axes.index("x"), axes.index("y"), axes.index("z"))
 
 
 def _pick(shape: Sequence[int], positions: tuple[int | None, int, int, int]) -> Vec3Int:
@@ -154,7 +201,8 @@ def zarr3_layout(metadata: dict[str, Any], path: str) -> ZarrLayout:
             f"{path}/zarr.json describes a {metadata.get('node_type')}, not an array"
         )
     shape = metadata["shape"]
-    positions = _axis_positions(metadata.get("dimension_names"), len(shape), path)
+    axes = _axis_labels(metadata.get("dimension_names"), len(shape), path)
+    positions = axis_positions_of(axes)
     shard = metadata["chunk_grid"]["configuration"]["chunk_shape"]
     codecs = list(metadata.get("codecs", []))
     chunk = shard
@@ -172,15 +220,21 @@ def zarr3_layout(metadata: dict[str, Any], path: str) -> ZarrLayout:
         chunk_shape=_pick(chunk, positions),
         shard_shape=_pick(shard, positions),
         compression=compressors[0] if compressors else None,
+        axes=axes,
     )
     prefix = f"c{separator}" if default else ""
     return ZarrLayout(spec, positions, len(shape), prefix, separator)
 
 
-def zarr2_layout(metadata: dict[str, Any], path: str) -> ZarrLayout:
-    """Layout of a ``.zarray`` document (rank 4 is c, x, y, z; rank 3 is x, y, z)."""
+def zarr2_layout(
+    metadata: dict[str, Any], path: str, attributes: Mapping[str, Any] | None = None
+) -> ZarrLayout:
+    """Layout of a ``.zarray`` document; the axes come from ``_ARRAY_DIMENSIONS`` in
+    ``attributes`` (``.zattrs``), else rank 4 is c, x, y, z and rank 3 is x, y, z."""
     shape = metadata["shape"]
-    positions = _axis_positions(None, len(shape), path)
+    names = (attributes or {}).get("_ARRAY_DIMENSIONS")
+    axes = _axis_labels(names if isinstance(names, list) else None, len(shape), path)
+    positions = axis_positions_of(axes)
     chunks = _pick(metadata["chunks"], positions)
     compressor = metadata.get("compressor")
     spec = ArraySpec(
@@ -190,6 +244,7 @@ def zarr2_layout(metadata: dict[str, Any], path: str) -> ZarrLayout:
         chunk_shape=chunks,
         shard_shape=chunks,
         compression=None if compressor is None else str(compressor["id"]),
+        axes=axes,
     )
     separator = metadata.get("dimension_separator", ".")
     return ZarrLayout(spec, positions, len(shape), "", separator)
