@@ -32,6 +32,11 @@ def coerce_to_cxyz(data: np.ndarray, *, dtype: np.dtype, num_channels: int) -> n
             f"data has {data.shape[0]} channels (shape {data.shape}), but the layer has "
             f"{num_channels}; the channel axis comes first: (C, X, Y, Z)"
         )
+    return coerce_dtype(data, dtype)
+
+
+def coerce_dtype(data: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``data`` as ``dtype`` if no value changes (see :func:`coerce_to_cxyz`), or raise."""
     if data.dtype == dtype:
         return data
     if np.can_cast(data.dtype, dtype, casting="safe") or _integer_values_fit(data, dtype):

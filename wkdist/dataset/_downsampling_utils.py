@@ -205,9 +205,10 @@ def downsample_cube_job(
     """
     source_view, target_view, _ = args
     source_mag = source_view.mag
-    valid = source_view.bounding_box if valid_source_bbox is None else valid_source_bbox
-    valid = valid.intersected_with(source_view.bounding_box).align_with_mag(source_mag, ceil=True)
-    target_box = target_view.bounding_box
+    source_box = source_view._box_3d("downsample_cube_job")
+    valid = source_box if valid_source_bbox is None else valid_source_bbox
+    valid = valid.intersected_with(source_box).align_with_mag(source_mag, ceil=True)
+    target_box = target_view._box_3d("downsample_cube_job")
 
     def read(box: BoundingBox) -> np.ndarray:
         return source_view.read(absolute_bounding_box=box.from_mag_to_mag1(source_mag))

@@ -21,6 +21,7 @@ import numpy as np
 
 from wkdist.errors import InvalidArgumentError, NotFoundError
 from wkdist.geometry import BoundingBox, Mag, Vec3Int
+from wkdist.properties import box_3d
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -100,7 +101,7 @@ class _TransformChunk:
     def __call__(self, args: tuple[View, int]) -> None:
         view = args[0]
         mag = view.mag.to_vec3_int()
-        box = view.bounding_box
+        box = view._box_3d("transform")
         if self.fill_value is None:
             out = view.read()  # voxels without a source keep their value
         else:
@@ -233,12 +234,10 @@ def transform(
     chosen = input_layer.get_finest_mag().mag if mag is None else Mag(mag)
     input_mag = _mag_of(input_layer, chosen, "input layer")
     mask_mag = None if input_mask_layer is None else _mag_of(input_mask_layer, chosen, "mask")
+    input_box = box_3d(input_layer.bounding_box, "transform")
+    current = box_3d(output_layer.bounding_box, "transform")
     if output_bbox is None:
-        output_bbox = (
-            transform.transform_bbox(input_layer.bounding_box)
-            if transform is not None
-            else output_layer.bounding_box
-        )
+        output_bbox = transform.transform_bbox(input_box) if transform is not None else current
     if output_bbox.is_empty():
         raise InvalidArgumentError(
             f"output_bbox={output_bbox} is empty; give a box or set the output layer's box"
@@ -253,7 +252,6 @@ def transform(
             "to shift it to the origin"
         )
     output_bbox = output_bbox.align_with_mag(chosen, ceil=True)
-    current = output_layer.bounding_box
     output_layer.bounding_box = (
         output_bbox if current.is_empty() else current.extended_by(output_bbox)
     )
@@ -274,7 +272,7 @@ def transform(
         mask_mag=mask_mag,
         inverse_transform=inverse,
         translation=translation,
-        input_box=input_layer.bounding_box.align_with_mag(chosen),
+        input_box=input_box.align_with_mag(chosen),
         buffer_shape=tile,
         fill_value=fill_value,
     )

@@ -50,7 +50,7 @@ def upsample_cube_job(
         )
     target_mag = target_view.mag
     piece_shape = Vec3Int(buffer_shape) * target_mag.to_vec3_int()
-    for piece in target_view.bounding_box.chunk(piece_shape, piece_shape):
+    for piece in target_view._box_3d("upsample_cube_job").chunk(piece_shape, piece_shape):
         data = upsample_cxyz(source_view.read(absolute_bounding_box=piece), inverse)
         size = piece.in_mag(target_mag).size
         target_view.write(

@@ -10,7 +10,12 @@ import numpy as np
 from wkdist.dataset.layer_categories import ALLOWED_DTYPES
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, NDBoundingBox
-from wkdist.properties import LayerProperties, VoxelSize, element_class_from_dtype
+from wkdist.properties import (
+    LayerProperties,
+    VoxelSize,
+    element_class_from_dtype,
+    with_layer_box,
+)
 from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
@@ -77,7 +82,7 @@ def new_layer_properties(
     dtype_per_channel: DTypeLike | None,
     num_channels: int | None,
     data_format: str | DataFormat,
-    bounding_box: BoundingBox | None,
+    bounding_box: BoundingBox | NDBoundingBox | None,
     largest_segment_id: int | None,
     mappings: tuple[str, ...],
 ) -> LayerProperties:
@@ -113,25 +118,10 @@ def new_layer_properties(
         raise InvalidArgumentError(
             f"data_format must be one of 'wkw', 'zarr', 'zarr3'; got {data_format!r}"
         ) from error
-    # Callers pass n-d boxes too, whatever the annotation says.
-    box: BoundingBox | NDBoundingBox = (
-        BoundingBox((0, 0, 0), (0, 0, 0)) if bounding_box is None else bounding_box
-    )
-    # (BoundingBox counts as an NDBoundingBox at run time: test it first.)
-    if (
-        not isinstance(box, BoundingBox)
-        and isinstance(box, NDBoundingBox)
-        and set(box.axes) == {"x", "y", "z"}
-    ):
-        box = BoundingBox(box.topleft_xyz, box.size_xyz)  # an n-d box of the three axes
-    if not isinstance(box, BoundingBox) or not box.topleft.is_positive():
-        raise InvalidArgumentError(
-            f"bounding_box must be a BoundingBox with topleft >= 0; got {bounding_box!r}"
-        )
-    return LayerProperties(
+    layer = LayerProperties(
         name=layer_name,
         category=category,
-        bounding_box=box,
+        bounding_box=BoundingBox((0, 0, 0), (0, 0, 0)),
         data_format=fmt.value,
         mags=(),
         num_channels=channels,
@@ -139,3 +129,17 @@ def new_layer_properties(
         largest_segment_id=largest_segment_id,
         mappings=mappings,
     )
+    if bounding_box is None:
+        return layer
+    if not isinstance(bounding_box, BoundingBox) and fmt == DataFormat.WKW:
+        axes = tuple(getattr(bounding_box, "axes", ()))
+        if axes not in (("x", "y", "z"), ("c", "x", "y", "z")):
+            raise InvalidArgumentError(
+                f"bounding_box has the axes {axes}; WKW layers have only c, x, y, z "
+                "(use data_format='zarr3' for other axes)"
+            )
+        bounding_box = BoundingBox(bounding_box.topleft_xyz, bounding_box.size_xyz)
+    try:
+        return with_layer_box(layer, bounding_box)
+    except InvalidArgumentError as error:
+        raise InvalidArgumentError(f"bounding_box is invalid: {error}") from None

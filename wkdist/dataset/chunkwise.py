@@ -67,13 +67,13 @@ def chunk_views(
 ) -> Iterator[View]:
     """Sub-views of ``view`` on a grid of ``chunk_shape`` anchored at ``alignment``
     (default: the chunk shape), clipped to the view."""
-    for box in view.bounding_box.chunk(chunk_shape, alignment):
+    for box in view._box_3d("chunk-wise processing").chunk(chunk_shape, alignment):
         yield view.get_view(absolute_bounding_box=box, read_only=read_only)
 
 
 def _label(view: View, box: BoundingBox | None = None) -> str:
     """Names the chunk ``box`` (default: the view's box) of ``view`` in reports."""
-    box = view.bounding_box if box is None else box
+    box = view._box_3d("chunk-wise processing") if box is None else box
     return f"chunk {box.topleft.to_tuple()}+{box.size.to_tuple()} (Mag(1) voxels) of {view.path}"
 
 
@@ -143,9 +143,11 @@ def for_zipped_chunks(
     else:
         source_shape = checked_chunk_shape(source, source_chunk_shape, "source_chunk_shape")
         target_shape = checked_chunk_shape(target, target_chunk_shape, "target_chunk_shape")
-    if source.bounding_box.is_empty() or target.bounding_box.is_empty():
+    source_box = source._box_3d("for_zipped_chunks")
+    target_box = target._box_3d("for_zipped_chunks")
+    if source_box.is_empty() or target_box.is_empty():
         return
-    source_size, target_size = source.bounding_box.size, target.bounding_box.size
+    source_size, target_size = source_box.size, target_box.size
     if any(
         s * t_chunk != t * s_chunk
         for s, t, s_chunk, t_chunk in zip(source_size, target_size, source_shape, target_shape, strict=True)
@@ -182,14 +184,16 @@ def content_is_equal(
 ) -> bool:
     """Whether both views hold the same voxels (same box size), compared chunk by
     chunk in parallel (default chunk: one shard of ``view``)."""
-    if view.bounding_box.size != other.bounding_box.size:
+    view_box = view._box_3d("content_is_equal")
+    other_box = other._box_3d("content_is_equal")
+    if view_box.size != other_box.size:
         return False
     shape = (
         storage_grid_mag1(view, read_only=False)
         if chunk_shape is None
         else checked_chunk_shape(view.get_view(read_only=True), chunk_shape, "chunk_shape")
     )
-    shift = other.bounding_box.topleft - view.bounding_box.topleft
+    shift = other_box.topleft - view_box.topleft
     tasks = [
         ChunkTask(
             _label(view, box),
@@ -198,7 +202,7 @@ def content_is_equal(
                 other.get_view(absolute_bounding_box=box.offset(shift), read_only=True),
             ),
         )
-        for box in view.bounding_box.chunk(shape, shape)
+        for box in view_box.chunk(shape, shape)
     ]
     return all(run_chunk_tasks(_chunks_equal, tasks, executor=executor, progress=progress))
 

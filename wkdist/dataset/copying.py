@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wkdist.dataset.names import validate_layer_name
+from wkdist.dataset.nd_resampling import copy_nd_mag
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError
+from wkdist.geometry import BoundingBox
 from wkdist.jobs.copy import ReadRegion, mag_copy_spec, plan_mag_copy
 from wkdist.location import as_location, is_within
+from wkdist.properties import box_3d
 from wkdist.storage import DataFormat
 from wkdist.storage.wkw_remote import refuse_shard_jobs
 
@@ -35,7 +38,7 @@ def mag_copy_plan(source: MagView, target: MagView) -> WritePlan:
     return plan_mag_copy(
         ReadRegion(source.path, source.data_format),
         source._array.list_written_shards(),
-        source.layer.bounding_box,
+        box_3d(source.layer.bounding_box, "copying a mag as a job"),
         target._write_target(update_properties=True),
         target.info,
     )
@@ -129,6 +132,9 @@ def add_mag_copy(
         shard_shape=spec.shard_shape,
         compress=spec.compression or False,
     )
+    if not isinstance(source.layer.bounding_box, BoundingBox):  # n-d: in this process
+        copy_nd_mag(source, target)
+        return None
     return mag_copy_plan(source, target)
 
 

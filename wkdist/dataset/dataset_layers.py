@@ -291,7 +291,10 @@ class LayerManagement:
 
     def calculate_bounding_box(self) -> BoundingBox:
         """The union of all layers' boxes, in Mag(1) voxels."""
-        boxes = [layer.bounding_box for layer in self.layers.values()]
+        boxes = [
+            BoundingBox(layer.bounding_box.topleft_xyz, layer.bounding_box.size_xyz)
+            for layer in self.layers.values()
+        ]
         if not boxes:
             return BoundingBox((0, 0, 0), (0, 0, 0))
         union = boxes[0]

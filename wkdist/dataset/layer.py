@@ -14,9 +14,9 @@ from wkdist.dataset.layer_mags import MagManagement
 from wkdist.dataset.layer_resampling import LayerResampling
 from wkdist.dataset.names import validate_layer_name
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError, ReadOnlyError
-from wkdist.geometry import BoundingBox, Mag
+from wkdist.geometry import BoundingBox, Mag, NDBoundingBox
 from wkdist.location import Location, require_local
-from wkdist.properties import dtype_from_element_class
+from wkdist.properties import dtype_from_element_class, layer_box, with_layer_box
 from wkdist.properties.coordinate_transformations import (
     CoordinateTransformation,
     transformation_from_json,
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer_categories import LayerCategoryType
     from wkdist.dataset.mag_view import MagView
     from wkdist.properties import DatasetProperties, LayerProperties
+
+_CXYZ = ("c", "x", "y", "z")
+
 
 class Layer(MagManagement, LayerResampling):
     """A layer of a dataset: category, dtype, channels, bounding box and mags.
@@ -179,31 +182,45 @@ class Layer(MagManagement, LayerResampling):
         self._update(coordinate_transformations=stored or None)
 
     @property
-    def bounding_box(self) -> BoundingBox:
-        """The layer's box in Mag(1) voxels.
+    def bounding_box(self) -> BoundingBox | NDBoundingBox:
+        """The layer's box in Mag(1) voxels: a ``BoundingBox``, or an ``NDBoundingBox``
+        over the stored axes for layers with other axes than c, x, y, z (e.g. ``t``)
+        or without a channel axis.
 
         Setting it saves the properties and resizes every mag's array to hold it
         (grow or shrink, metadata only); this pre-sizes arrays before parallel writes.
         """
-        return self._properties.bounding_box
+        return layer_box(self._properties)
 
     @bounding_box.setter
-    def bounding_box(self, box: BoundingBox) -> None:
+    def bounding_box(self, box: BoundingBox | NDBoundingBox) -> None:
         self._ensure_writable()
-        if not isinstance(box, BoundingBox):
-            raise InvalidArgumentError(f"bounding_box must be a BoundingBox; got {box!r}")
+        if not isinstance(box, NDBoundingBox):
+            raise InvalidArgumentError(
+                f"bounding_box must be a BoundingBox or NDBoundingBox; got {box!r}"
+            )
         if not box.topleft.is_positive():
             raise InvalidArgumentError(
                 f"bounding_box {box} of layer {self._name!r} has a negative topleft; "
                 "coordinates must be >= 0"
             )
-        self._update(bounding_box=box)
+        name = self._name
+        self._dataset._update_properties(
+            lambda props: props.with_layer(with_layer_box(props.get_layer(name), box))
+        )
+        box = self.bounding_box
+        extra = (
+            None
+            if isinstance(box, BoundingBox)
+            else {a: e for a, e in zip(box.axes, box.bottomright, strict=True) if a not in _CXYZ}
+        )
         for mag_view in self.mags.values():
             if not mag_view.read_only and not mag_view.is_foreign:
                 array = mag_view._array
                 if array.shape is not None:
                     mag = mag_view.mag
-                    array.resize(box.align_with_mag(mag, ceil=True).in_mag(mag).bottomright)
+                    end = box.align_with_mag(mag, ceil=True).in_mag(mag).bottomright_xyz
+                    array.resize(end, extra)
 
     def __repr__(self) -> str:
         return f"Layer({self._name!r}, dtype={self.dtype}, num_channels={self.num_channels})"

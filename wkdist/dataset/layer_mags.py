@@ -12,9 +12,9 @@ from wkdist.dataset.copying import add_mag_copy
 from wkdist.dataset.mag_view import MagView
 from wkdist.dataset.names import dump_mag_path
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
-from wkdist.geometry import BoundingBox, Mag
+from wkdist.geometry import BoundingBox, Mag, NDBoundingBox
 from wkdist.location import Location, RemotePath, as_location
-from wkdist.properties import AXIS_ORDER, MagProperties
+from wkdist.properties import AXIS_ORDER, MagProperties, extended_layer_box
 from wkdist.run import run_plans
 from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
 from wkdist.storage.layout_policy import choose_chunk_and_shard_shape, compression_for
@@ -30,6 +30,16 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer import Layer
     from wkdist.geometry import MagLike, Vec3IntLike
     from wkdist.properties import LayerProperties
+
+
+_CXYZ = ("c", "x", "y", "z")
+
+
+def _extra_ends(box: BoundingBox | NDBoundingBox) -> dict[str, int] | None:
+    """The ends of an n-d box along its axes other than c, x, y, z (``None`` for 3-d)."""
+    if isinstance(box, BoundingBox):
+        return None
+    return {a: e for a, e in zip(box.axes, box.bottomright, strict=True) if a not in _CXYZ}
 
 
 def as_layer(mixin: object) -> Layer:
@@ -64,10 +74,10 @@ class MagManagement:
         def num_channels(self) -> int: ...
 
         @property
-        def bounding_box(self) -> BoundingBox: ...
+        def bounding_box(self) -> BoundingBox | NDBoundingBox: ...
 
         @bounding_box.setter
-        def bounding_box(self, box: BoundingBox) -> None: ...
+        def bounding_box(self, box: BoundingBox | NDBoundingBox) -> None: ...
 
         def _ensure_writable(self) -> None: ...
 
@@ -156,12 +166,14 @@ class MagManagement:
             raise AlreadyExistsError(
                 f"mag {mag.to_layer_name()} exists already in layer {self._name!r}"
             )
+        box = self.bounding_box
+        xyz_box = BoundingBox(box.topleft_xyz, box.size_xyz)
         chunk, shard = choose_chunk_and_shard_shape(
             data_format=self.data_format,
             chunk_shape=chunk_shape,
             shard_shape=shard_shape,
             chunks_per_shard=chunks_per_shard,
-            layer_bounding_box=self.bounding_box if self.mags else None,
+            layer_bounding_box=xyz_box if self.mags else None,
         )
         spec = ArraySpec(
             data_format=self.data_format,
@@ -170,6 +182,7 @@ class MagManagement:
             chunk_shape=chunk,
             shard_shape=shard,
             compression=compression_for(self.data_format, compress),
+            axes=_CXYZ if isinstance(box, BoundingBox) else tuple(box.axes),
         )
         mag_path = self.path / mag.to_layer_name()
         if mag_path.exists():
@@ -177,17 +190,25 @@ class MagManagement:
                 f"cannot add mag {mag.to_layer_name()} to layer {self._name!r}: "
                 f"{mag_path} exists on disk but is not in the properties"
             )
-        shape = self.bounding_box.align_with_mag(mag, ceil=True).in_mag(mag).bottomright
-        create_array(mag_path, spec, shape)
+        shape = xyz_box.align_with_mag(mag, ceil=True).in_mag(mag).bottomright
+        create_array(mag_path, spec, shape, _extra_ends(box))
         self._register_mag(mag, mag_path, spec)
         return self.get_mag(mag)
 
     def _register_mag(self, mag: Mag, mag_path: Location, spec: ArraySpec) -> None:
+        # n-d layers store where c, x, y, z are; 3-d layers the default order
+        # (the (c, x, y, z) view of the storage layer hides any other order).
+        box = self.bounding_box
+        order = (
+            dict(AXIS_ORDER)
+            if isinstance(box, BoundingBox)
+            else {a: i for a, i in zip(box.axes, box.index, strict=True) if a in _CXYZ}
+        )
         mag_props = MagProperties(
             mag=mag,
             path=dump_mag_path(mag_path, self._dataset.path),
             cube_length=spec.shard_shape.x if spec.data_format == DataFormat.WKW else None,
-            axis_order=dict(AXIS_ORDER),
+            axis_order=order,
         )
         name = self._name
         self._dataset._update_properties(
@@ -307,7 +328,7 @@ class MagManagement:
                 f"{self!r} ({self.num_channels} × {self.dtype})"
             )
         if extend_layer_bounding_box:
-            self.bounding_box = self.bounding_box.extended_by(source.layer.bounding_box)
+            self.bounding_box = extended_layer_box(self.bounding_box, source.layer.bounding_box)
         plan = add_mag_copy(
             as_layer(self),
             source,

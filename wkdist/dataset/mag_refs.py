@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError
-from wkdist.geometry import BoundingBox, Mag
+from wkdist.geometry import BoundingBox, Mag, NDBoundingBox
 from wkdist.location import Location, RemotePath, as_location, copy_tree, require_local
+from wkdist.properties import extended_layer_box
 from wkdist.storage import detect_data_format, open_array
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from wkdist.dataset.mag_view import MagView
     from wkdist.geometry import MagLike
     from wkdist.location import LocationLike
+    from wkdist.storage import ArraySpec
 
 
 def open_layer(dataset_type: type[Dataset], layer: LocationLike | Layer) -> Layer:
@@ -53,17 +55,35 @@ def _check_compatible(layer: Layer, foreign: MagView) -> None:
             f"cannot add {foreign!r} ({info.data_format.value}) to {layer!r} "
             f"({layer.data_format.value}): the data formats must match"
         )
+    _check_axes(layer, info, foreign)
 
 
 def _add_existing_mag(
-    layer: Layer, mag: Mag, path: Location, foreign_box: BoundingBox | None
+    layer: Layer, mag: Mag, path: Location, foreign_box: BoundingBox | NDBoundingBox | None
 ) -> MagView:
     """Register the array at ``path`` as mag ``mag`` and grow the layer's box to
     ``foreign_box`` (Mag(1) voxels) if given."""
-    layer._register_mag(mag, path, open_array(path, layer.data_format).spec)
+    spec = open_array(path, layer.data_format).spec
+    layer._register_mag(mag, path, spec)
     if foreign_box is not None:
-        layer.bounding_box = layer.bounding_box.extended_by(foreign_box)
+        layer.bounding_box = extended_layer_box(layer.bounding_box, foreign_box)
     return layer.get_mag(mag)
+
+
+def _check_axes(layer: Layer, spec: ArraySpec, where: object) -> None:
+    """An n-d layer takes arrays of its stored axes; a 3-d one any c, x, y, z array."""
+    box = layer.bounding_box
+    if isinstance(box, BoundingBox):
+        if spec.extra_axes:
+            raise InvalidArgumentError(
+                f"the array of {where} has the axes {spec.axes}; layer {layer.name!r} has "
+                "only c, x, y, z (give the layer an NDBoundingBox with these axes)"
+            )
+    elif spec.axes != tuple(box.axes):
+        raise InvalidArgumentError(
+            f"the array of {where} has the axes {spec.axes}; layer {layer.name!r} stores "
+            f"{tuple(box.axes)}"
+        )
 
 
 def _check_new_mag(layer: Layer, mag: Mag) -> None:
@@ -74,7 +94,7 @@ def _check_new_mag(layer: Layer, mag: Mag) -> None:
         )
 
 
-def _rescaled_box(foreign: MagView, new_mag: Mag) -> BoundingBox:
+def _rescaled_box(foreign: MagView, new_mag: Mag) -> BoundingBox | NDBoundingBox:
     """The foreign layer's box as its voxels cover it under ``new_mag``: the same box
     for the same mag, else the voxels (rounded outwards) scaled to the new mag."""
     box = foreign.layer.bounding_box
@@ -149,6 +169,7 @@ def add_mag_from_zarrarray(
             f"the array at {source} holds {spec.num_channels} x {spec.dtype}; layer "
             f"{layer.name!r} needs {layer.num_channels} x {layer.dtype}"
         )
+    _check_axes(layer, spec, source)
     target = require_local(layer.path, "add_mag_from_zarrarray") / new_mag.to_layer_name()
     if target.exists():
         raise AlreadyExistsError(f"cannot add mag {new_mag.to_layer_name()}: {target} exists")

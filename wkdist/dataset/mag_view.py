@@ -11,7 +11,9 @@ import dask.array as da
 from wkdist.dask_bridge.tasks import WriteTarget, presize_target
 from wkdist.dataset.view import View
 from wkdist.dataset.view_boxes import check_shard_alignment
+from wkdist.dataset.view_nd import write_box
 from wkdist.errors import InvalidArgumentError
+from wkdist.geometry import BoundingBox, NDBoundingBox
 from wkdist.jobs.compress import (
     create_staging,
     finish_swap,
@@ -21,6 +23,7 @@ from wkdist.jobs.compress import (
 )
 from wkdist.jobs.export_tiff import export_box, run_tiff_export
 from wkdist.location import require_local
+from wkdist.properties import box_3d, extended_layer_box
 from wkdist.run.journaled import Job, journaled, run_journaled
 from wkdist.storage.layout_policy import choose_chunk_and_shard_shape, compression_for
 
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
     from dask.delayed import Delayed
 
     from wkdist.dataset.layer import Layer
-    from wkdist.geometry import BoundingBox, Mag, Vec3IntLike
+    from wkdist.geometry import Mag, Vec3IntLike
     from wkdist.location import Location
     from wkdist.properties import MagProperties
     from wkdist.storage import ArraySpec
@@ -77,7 +80,7 @@ class MagView(View):
         return self._mag.to_layer_name()
 
     @property
-    def bounding_box(self) -> BoundingBox:
+    def bounding_box(self) -> BoundingBox | NDBoundingBox:
         """The layer's box aligned outwards to this mag, in Mag(1) voxels."""
         return self._layer.bounding_box.align_with_mag(self._mag, ceil=True)
 
@@ -104,8 +107,8 @@ class MagView(View):
         allow_unaligned: bool = False,
         relative_offset: Vec3IntLike | None = None,
         absolute_offset: Vec3IntLike | None = None,
-        relative_bounding_box: BoundingBox | None = None,
-        absolute_bounding_box: BoundingBox | None = None,
+        relative_bounding_box: BoundingBox | NDBoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | NDBoundingBox | None = None,
         offset: Vec3IntLike | None = None,
         json_update_allowed: bool = True,
         compute: bool = True,
@@ -142,6 +145,15 @@ class MagView(View):
             Wrong shape, channel count or dtype, negative offset, an unaligned box
             without ``allow_unaligned``, or a box beyond the layer with ``allow_resize=False``.
         """
+        grow_properties = json_update_allowed if allow_resize is None else allow_resize
+        mag_box = self.bounding_box
+        if not isinstance(mag_box, BoundingBox):
+            self._write_nd(mag_box, data, allow_resize=allow_resize,
+                grow_properties=grow_properties, allow_unaligned=allow_unaligned,
+                relative_offset=relative_offset, absolute_offset=absolute_offset,
+                relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box, offset=offset)  # fmt: skip
+            return None
         box, data = self._prepare_write(
             data,
             relative_offset=relative_offset,
@@ -150,8 +162,7 @@ class MagView(View):
             absolute_bounding_box=absolute_bounding_box,
             offset=offset,
         )
-        grow_properties = json_update_allowed if allow_resize is None else allow_resize
-        outside = not self.bounding_box.contains_bbox(box)
+        outside = not mag_box.contains_bbox(box)
         if outside and allow_resize is False:
             raise InvalidArgumentError(
                 f"The box to write {box} does not fit in the layer's bounding box "
@@ -164,7 +175,7 @@ class MagView(View):
             if compute:
                 self._layer.dataset._note_own_change()
             return result
-        layer_box = self._layer.bounding_box
+        layer_box = box_3d(self._layer.bounding_box, "write")
         grown = layer_box.extended_by(box) if outside else layer_box
         if not allow_unaligned:
             check_shard_alignment(self, box, grown.align_with_mag(self._mag, ceil=True))
@@ -173,6 +184,31 @@ class MagView(View):
         elif outside:
             self._grow_array_to(box)
         return self._write_box(data, box, compute=compute, update_properties=grow_properties)
+
+    def _write_nd(
+        self,
+        mag_box: NDBoundingBox,
+        data: np.ndarray | da.Array,
+        *,
+        allow_resize: bool | None,
+        grow_properties: bool,
+        allow_unaligned: bool,
+        **box_args: Any,
+    ) -> None:
+        """:meth:`write` for n-d layers: grows the layer's box (all axes) as needed."""
+        box, checked = self._prepare_nd_write(mag_box, data, **box_args)
+        layer_box = self._layer.bounding_box
+        if not mag_box.contains_bbox(box):
+            if allow_resize is False or not grow_properties:
+                raise InvalidArgumentError(
+                    f"The box to write {box!r} does not fit in the layer's bounding box "
+                    f"{layer_box!r} (layer {self._layer.name!r}); pass allow_resize=True "
+                    "or set layer.bounding_box first"
+                )
+            layer_box = extended_layer_box(layer_box, box)
+            self._layer.bounding_box = layer_box
+        write_box(self, checked, box, layer_box.align_with_mag(self._mag, ceil=True),
+                  allow_unaligned=allow_unaligned)  # fmt: skip
 
     def _write_target(self, *, update_properties: bool) -> WriteTarget:
         return WriteTarget(
@@ -264,14 +300,14 @@ class MagView(View):
                 return
             continued = journal is not None and journal.continued
             if not (continued and staging_usable(path, target.data_format)):
-                shape = self.bounding_box.in_mag(self._mag).bottomright
+                shape = self._box_3d(operation).in_mag(self._mag).bottomright
                 create_staging(path, target, shape)
             plan = plan_compress(
                 path,
                 target,
                 self._mag,
                 self._array.list_written_shards(),
-                self._layer.bounding_box,
+                self._box_3d(operation),
             )
             run_journaled([plan], executor=executor, progress=progress,
                           final_paths=[path], created=[True])
@@ -301,7 +337,7 @@ class MagView(View):
             self.path,
             self.data_format,
             self._mag,
-            self.layer.bounding_box if bbox is None else bbox,
+            box_3d(self.layer.bounding_box, "export_as_tiff") if bbox is None else bbox,
             Path(destination),
             name=name,
             tile_size=tile_size,
@@ -321,7 +357,7 @@ class MagView(View):
 
     def get_views_on_disk(self, read_only: bool | None = None) -> Iterator[View]:
         """A view for each shard file on disk, clipped to the mag's box."""
-        mag_box = self.bounding_box
+        mag_box = self._box_3d("get_views_on_disk")
         for box in self.get_bounding_boxes_on_disk():
             clipped = box.intersected_with(mag_box, dont_assert=True)
             if clipped.is_empty():

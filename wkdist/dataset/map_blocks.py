@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import Vec3Int
 from wkdist.jobs.map_blocks import PAD_MODES, Boundary, plan_map_blocks
+from wkdist.properties import box_3d
 from wkdist.run import run_plans
 
 if TYPE_CHECKING:
@@ -92,8 +93,9 @@ def map_blocks(
             "map_blocks cannot write into its source (tasks read their neighbours' halo); "
             "write into another layer"
         )
-    box_mag1 = source.bounding_box
-    if not target.layer.bounding_box.contains_bbox(box_mag1):
+    box_mag1 = source._box_3d("map_blocks")
+    target._box_3d("map_blocks")
+    if not box_3d(target.layer.bounding_box, "map_blocks").contains_bbox(box_mag1):
         raise InvalidArgumentError(
             f"the target layer's bounding box {target.layer.bounding_box} does not contain "
             f"the source box {box_mag1}; set target.layer.bounding_box first"

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wkdist.dataset.leftovers import remove_unregistered_mag
+from wkdist.dataset.nd_resampling import upsample_nd_mag
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry import Mag, Vec3Int
+from wkdist.geometry import BoundingBox, Mag, Vec3Int
 from wkdist.jobs.copy import ReadRegion
 from wkdist.jobs.downsample import plan_downsample_mag, plan_upsample_mag
 from wkdist.jobs.downsampling.ladder import (
@@ -22,6 +23,7 @@ from wkdist.jobs.downsampling.ladder import (
     sampling_ladder,
     upsampling_ladder,
 )
+from wkdist.properties import box_3d
 from wkdist.run.journaled import Job, journaled, run_journaled
 from wkdist.storage.wkw_remote import refuse_shard_jobs
 
@@ -46,7 +48,7 @@ def downsample_plan(source: MagView, target: MagView, interpolation_mode: str) -
         source.mag,
         source._array.list_written_shards(),
         target_shards=target._array.list_written_shards(),
-        layer_box=layer.bounding_box,
+        layer_box=box_3d(layer.bounding_box, "downsampling"),
         category=layer.category,
         target=target._write_target(update_properties=False),
         spec=target.info,
@@ -62,7 +64,7 @@ def upsample_plan(source: MagView, target: MagView) -> WritePlan:
         source.mag,
         source._array.list_written_shards(),
         target_shards=target._array.list_written_shards(),
-        layer_box=target.layer.bounding_box,
+        layer_box=box_3d(target.layer.bounding_box, "upsampling"),
         target=target._write_target(update_properties=False),
         spec=target.info,
     )
@@ -155,13 +157,14 @@ def downsample_layer(
     See :meth:`wkdist.dataset.layer.Layer.downsample` for the parameters.
     """
     source = source_mag(layer, from_mag, from_mag_view)
-    coarsest = default_coarsest_mag(layer.bounding_box) if coarsest_mag is None else Mag(coarsest_mag)
+    layer_box = box_3d(layer.bounding_box, f"downsampling layer {layer.name!r}")
+    coarsest = default_coarsest_mag(layer_box) if coarsest_mag is None else Mag(coarsest_mag)
     ladder = sampling_ladder(
         source.mag,
         coarsest,
         layer.dataset.voxel_size,
         sampling_mode,
-        layer.bounding_box.size.z,
+        layer_box.size.z,
         _dataset_mags(layer, align_with_other_layers),
         force_sampling_scheme=force_sampling_scheme,
     )
@@ -260,6 +263,11 @@ def upsample_layer(
         _dataset_mags(layer, align_with_other_layers),
     )
     bases = [source.mag, *ladder[:-1]]
+    if not isinstance(layer.bounding_box, BoundingBox):  # n-d: in this process
+        for base, mag in zip(bases, ladder, strict=True):
+            target = (layout or NewMagLayout()).get_or_add(layer, mag)
+            upsample_nd_mag(source if base == source.mag else layer.get_mag(base), target)
+        return ladder
     _run_chain(
         layer,
         source,

@@ -2,7 +2,9 @@
 
 Coordinates given to a view are in Mag(1) voxels (``absolute_offset``,
 ``relative_offset``, bounding boxes) unless a parameter says otherwise; the
-data exchanged is always ``(C, X, Y, Z)`` in the view's own mag.
+data exchanged is ``(C, X, Y, Z)`` in the view's own mag. Layers with other axes
+(e.g. ``t``) or without a channel axis exchange their stored axes instead
+(``read_cxyz``/``write_cxyz`` stay ``(C, X, Y, Z)``); see ``view_nd``.
 """
 
 from __future__ import annotations
@@ -24,8 +26,17 @@ from wkdist.dataset.view_boxes import (
     resolve_box,
     warn_if_unaligned_view,
 )
+from wkdist.dataset.view_nd import (
+    check_write,
+    from_cxyz,
+    read_box,
+    resolve_nd_box,
+    to_cxyz,
+    write_box,
+)
 from wkdist.errors import InvalidArgumentError, ReadOnlyError
-from wkdist.geometry import BoundingBox, Mag, Vec3Int
+from wkdist.geometry import BoundingBox, Mag, NDBoundingBox, Vec3Int
+from wkdist.properties import box_3d
 from wkdist.run import run_plans
 from wkdist.run.journaled import Job, journaled, run_journaled
 from wkdist.storage import DataFormat, open_array
@@ -62,7 +73,7 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         *,
         data_format: DataFormat,
         mag: Mag,
-        bounding_box: BoundingBox | None,
+        bounding_box: BoundingBox | NDBoundingBox | None,
         read_only: bool = False,
     ) -> None:
         self._path = path
@@ -93,11 +104,16 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         return self._read_only
 
     @property
-    def bounding_box(self) -> BoundingBox:
-        """The box of this view, in Mag(1) voxels (absolute)."""
+    def bounding_box(self) -> BoundingBox | NDBoundingBox:
+        """The box of this view, in Mag(1) voxels (absolute); an ``NDBoundingBox`` for
+        layers with other axes than c, x, y, z."""
         if self._bounding_box is None:  # pragma: no cover - only MagView has no box
             raise RuntimeError("View has no bounding box")
         return self._bounding_box
+
+    def _box_3d(self, operation: str) -> BoundingBox:
+        """The view's box for operations that know only c, x, y, z (refused for n-d layers)."""
+        return box_3d(self.bounding_box, f"{operation} (on {self.path})")
 
     @property
     def info(self) -> ArraySpec:
@@ -141,8 +157,8 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         *,
         relative_offset: Vec3IntLike | None = None,
         absolute_offset: Vec3IntLike | None = None,
-        relative_bounding_box: BoundingBox | None = None,
-        absolute_bounding_box: BoundingBox | None = None,
+        relative_bounding_box: BoundingBox | NDBoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | NDBoundingBox | None = None,
         offset: Vec3IntLike | None = None,
     ) -> np.ndarray:
         """Read voxels as a ``(C, X, Y, Z)`` array in this view's mag.
@@ -160,7 +176,15 @@ class View(ChunkwiseMethods, SliceBufferMethods):
             First API edition: top-left corner in this mag's voxels.
 
         With no arguments the whole view is read. Regions without data read as zeros.
+        Views of n-d layers return their stored axes (e.g. ``(C, T, Z, Y, X)``).
         """
+        view_box = self.bounding_box
+        if not isinstance(view_box, BoundingBox):
+            return read_box(self, resolve_nd_box(
+                self, view_box, "read", size=size, relative_offset=relative_offset,
+                absolute_offset=absolute_offset, relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box, offset=offset,
+            ))  # fmt: skip
         box = resolve_box(
             self,
             method="read",
@@ -179,10 +203,19 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         *,
         relative_offset: Vec3IntLike | None = None,
         absolute_offset: Vec3IntLike | None = None,
-        relative_bounding_box: BoundingBox | None = None,
-        absolute_bounding_box: BoundingBox | None = None,
+        relative_bounding_box: BoundingBox | NDBoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | NDBoundingBox | None = None,
     ) -> np.ndarray:
-        """Same as :meth:`read`: wkdist always returns ``(C, X, Y, Z)``."""
+        """Same as :meth:`read`, as ``(C, X, Y, Z)`` also for n-d layers (a channel axis
+        of 1 is added if the layer has none; other axes must be read at one position)."""
+        view_box = self.bounding_box
+        if not isinstance(view_box, BoundingBox):
+            box = resolve_nd_box(
+                self, view_box, "read_cxyz", size=size, relative_offset=relative_offset,
+                absolute_offset=absolute_offset, relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box,
+            )  # fmt: skip
+            return to_cxyz(read_box(self, box), tuple(box.axes))
         return self.read(
             size,
             relative_offset=relative_offset,
@@ -192,12 +225,20 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         )
 
     def write_cxyz(self, data: np.ndarray, **kwargs: Any) -> Delayed | None:
-        """Same as :meth:`write` for ``(C, X, Y, Z)`` data (keywords as there)."""
+        """Same as :meth:`write` for ``(C, X, Y, Z)`` data (keywords as there), also for
+        n-d layers (the box has size 1 along their other axes)."""
         if np.ndim(data) != 4:
             raise InvalidArgumentError(
                 f"write_cxyz() takes (C, X, Y, Z) data; got shape {np.shape(data)}"
             )
-        return self.write(data, **kwargs)
+        view_box = self.bounding_box
+        if isinstance(view_box, BoundingBox):
+            return self.write(data, **kwargs)
+        box_args = {k: kwargs.pop(k) for k in _BOX_ARGS if kwargs.get(k) is not None}
+        axes = tuple(view_box.axes)
+        shape = from_cxyz(np.asarray(data), axes).shape
+        box = resolve_nd_box(self, view_box, "write_cxyz", data_shape=shape, **box_args)
+        return self.write(from_cxyz(np.asarray(data), axes), absolute_bounding_box=box, **kwargs)
 
     # ----------------------------------------------------------------- write
     def write(
@@ -207,8 +248,8 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         allow_unaligned: bool = False,
         relative_offset: Vec3IntLike | None = None,
         absolute_offset: Vec3IntLike | None = None,
-        relative_bounding_box: BoundingBox | None = None,
-        absolute_bounding_box: BoundingBox | None = None,
+        relative_bounding_box: BoundingBox | NDBoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | NDBoundingBox | None = None,
         offset: Vec3IntLike | None = None,
         json_update_allowed: bool = True,
         compute: bool = True,
@@ -225,6 +266,18 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         the properties file.
         """
         del json_update_allowed
+        view_box = self.bounding_box
+        if not isinstance(view_box, BoundingBox):
+            nd_box, nd_data = self._prepare_nd_write(view_box, data,
+                relative_offset=relative_offset, absolute_offset=absolute_offset,
+                relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box, offset=offset)  # fmt: skip
+            if not view_box.contains_bbox(nd_box):
+                raise InvalidArgumentError(
+                    f"The box to write {nd_box!r} is not inside the view's box {view_box!r}"
+                )
+            write_box(self, nd_data, nd_box, view_box, allow_unaligned=allow_unaligned)
+            return None
         box, data = self._prepare_write(
             data,
             relative_offset=relative_offset,
@@ -233,13 +286,13 @@ class View(ChunkwiseMethods, SliceBufferMethods):
             absolute_bounding_box=absolute_bounding_box,
             offset=offset,
         )
-        if not self.bounding_box.contains_bbox(box):
+        if not view_box.contains_bbox(box):
             raise InvalidArgumentError(
                 f"The box to write {box} (Mag(1) voxels) is not inside the view's box "
-                f"{self.bounding_box}; write through the MagView to grow the layer"
+                f"{view_box}; write through the MagView to grow the layer"
             )
         if not allow_unaligned and not isinstance(data, da.Array):
-            check_shard_alignment(self, box, self.bounding_box)
+            check_shard_alignment(self, box, view_box)
         return self._write_box(data, box, compute=compute, update_properties=False)
 
     def _prepare_write(
@@ -270,6 +323,33 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         spec = self.info
         return box, coerce_to_cxyz(data, dtype=spec.dtype, num_channels=spec.num_channels)
 
+    def _prepare_nd_write(
+        self, view_box: NDBoundingBox, data: np.ndarray | da.Array, **box_args: Any
+    ) -> tuple[NDBoundingBox, np.ndarray]:
+        """Check stored-order ``data`` of an n-d view and resolve its Mag(1) box."""
+        self._ensure_writable()
+        if isinstance(data, da.Array):
+            raise InvalidArgumentError(
+                f"dask arrays cannot be written to layers with the axes {view_box.axes}; "
+                "write numpy arrays (e.g. data.compute())"
+            )
+        axes = tuple(view_box.axes)
+        data = np.asarray(data)
+        shape = data.shape
+        if "c" in axes and data.ndim == len(axes) - 1:
+            shape = (*shape[: axes.index("c")], self.num_channels, *shape[axes.index("c") :])
+        if len(shape) != len(axes):
+            raise InvalidArgumentError(
+                f"data must have the axes {axes} of the layer (c optional for one channel); "
+                f"got shape {data.shape}"
+            )
+        if not any(value is not None for value in box_args.values()):
+            box_args["relative_offset"] = Vec3Int.zeros()
+        boxes = (box_args.get("relative_bounding_box"), box_args.get("absolute_bounding_box"))
+        given_shape = shape if boxes == (None, None) else None
+        box = resolve_nd_box(self, view_box, "write", data_shape=given_shape, **box_args)
+        return box, check_write(self, data, box, axes)
+
     def _ensure_writable(self) -> None:
         if self.read_only:
             raise ReadOnlyError(f"{self!r} is read-only; open it writable to write")
@@ -286,7 +366,7 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         task reads only its own region, and the graph pickles, so it runs on
         ``distributed`` workers.
         """
-        box = self.bounding_box.in_mag(self._mag)
+        box = self._box_3d("to_dask").in_mag(self._mag)
         return view_to_dask(self.path, self._data_format, box, chunks)
 
     def _write_target(self, *, update_properties: bool) -> WriteTarget:
@@ -330,8 +410,8 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         *,
         relative_offset: Vec3IntLike | None = None,
         absolute_offset: Vec3IntLike | None = None,
-        relative_bounding_box: BoundingBox | None = None,
-        absolute_bounding_box: BoundingBox | None = None,
+        relative_bounding_box: BoundingBox | NDBoundingBox | None = None,
+        absolute_bounding_box: BoundingBox | NDBoundingBox | None = None,
         offset: Vec3IntLike | None = None,
         read_only: bool | None = None,
     ) -> View:
@@ -339,6 +419,13 @@ class View(ChunkwiseMethods, SliceBufferMethods):
 
         A writable sub-view must lie inside this view; a read-only one may reach beyond.
         """
+        view_box = self.bounding_box
+        if not isinstance(view_box, BoundingBox):
+            return self._nd_view(view_box, read_only, resolve_nd_box(
+                self, view_box, "get_view", size=size, relative_offset=relative_offset,
+                absolute_offset=absolute_offset, relative_bounding_box=relative_bounding_box,
+                absolute_bounding_box=absolute_bounding_box, offset=offset,
+            ))  # fmt: skip
         box = resolve_box(
             self,
             method="get_view",
@@ -355,10 +442,10 @@ class View(ChunkwiseMethods, SliceBufferMethods):
             )
         read_only = self.read_only if read_only is None else read_only
         if not read_only:
-            if not self.bounding_box.contains_bbox(box):
+            if not view_box.contains_bbox(box):
                 raise InvalidArgumentError(
                     f"The box of the new view {box} is not inside this view's box "
-                    f"{self.bounding_box}; only read-only views may reach beyond it"
+                    f"{view_box}; only read-only views may reach beyond it"
                 )
             warn_if_unaligned_view(self, box)
         return View(
@@ -370,7 +457,30 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         )
 
 
+    def _nd_view(
+        self, view_box: NDBoundingBox, read_only: bool | None, box: NDBoundingBox
+    ) -> View:
+        if self.read_only and read_only is False:
+            raise InvalidArgumentError(f"cannot get a writable view of the read-only {self!r}")
+        read_only = self.read_only if read_only is None else read_only
+        if not read_only and not view_box.contains_bbox(box):
+            raise InvalidArgumentError(
+                f"The box of the new view {box!r} is not inside this view's box {view_box!r}; "
+                "only read-only views may reach beyond it"
+            )
+        return View(self.path, data_format=self._data_format, mag=self._mag,
+                    bounding_box=box, read_only=read_only)  # fmt: skip
+
+
+_BOX_ARGS = ("relative_offset", "absolute_offset", "relative_bounding_box",
+             "absolute_bounding_box", "offset")  # fmt: skip
+
+
 def _rebuild_view(
-    path: Location, data_format: DataFormat, mag: Mag, box: BoundingBox | None, read_only: bool
+    path: Location,
+    data_format: DataFormat,
+    mag: Mag,
+    box: BoundingBox | NDBoundingBox | None,
+    read_only: bool,
 ) -> View:
     return View(path, data_format=data_format, mag=mag, bounding_box=box, read_only=read_only)

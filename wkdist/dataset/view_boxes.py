@@ -9,7 +9,7 @@ import warnings
 from typing import TYPE_CHECKING, cast
 
 from wkdist.errors import InvalidArgumentError
-from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.geometry import BoundingBox, NDBoundingBox, Vec3Int
 from wkdist.storage import DataFormat
 
 if TYPE_CHECKING:
@@ -29,8 +29,8 @@ def resolve_box(
     size: Vec3IntLike | None = None,
     relative_offset: Vec3IntLike | None = None,
     absolute_offset: Vec3IntLike | None = None,
-    relative_bounding_box: BoundingBox | None = None,
-    absolute_bounding_box: BoundingBox | None = None,
+    relative_bounding_box: BoundingBox | NDBoundingBox | None = None,
+    absolute_bounding_box: BoundingBox | NDBoundingBox | None = None,
     offset: Vec3IntLike | None = None,
     size_in_mag: Vec3IntLike | None = None,
 ) -> BoundingBox:
@@ -62,11 +62,11 @@ def resolve_box(
         )
     mag = view.mag.to_vec3_int()
     if absolute_bounding_box is not None:
-        box = BoundingBox(absolute_bounding_box.topleft, absolute_bounding_box.size)
+        box = BoundingBox(absolute_bounding_box.topleft_xyz, absolute_bounding_box.size_xyz)
     elif relative_bounding_box is not None:
         box = BoundingBox(
-            relative_bounding_box.topleft, relative_bounding_box.size
-        ).offset(view.bounding_box.topleft)
+            relative_bounding_box.topleft_xyz, relative_bounding_box.size_xyz
+        ).offset(view._box_3d(method).topleft)
     elif offset is not None:
         warnings.warn(
             f"{method}(offset=...) counts in the mag's own voxels (first API edition); "
@@ -87,7 +87,7 @@ def resolve_box(
         elif size is not None:
             mag1_size = Vec3Int(size)
         elif relative_offset is None and absolute_offset is None:
-            return view.bounding_box
+            return view._box_3d(method)
         else:
             raise InvalidArgumentError(
                 f"{method}() got an offset but no size; pass size= (in Mag(1) voxels)"
@@ -96,7 +96,7 @@ def resolve_box(
             topleft = Vec3Int(absolute_offset)
         else:
             rel = Vec3Int(relative_offset) if relative_offset is not None else Vec3Int.zeros()
-            topleft = view.bounding_box.topleft + rel
+            topleft = view._box_3d(method).topleft + rel
         box = BoundingBox(topleft, mag1_size)
     if not box.size.is_positive(strictly_positive=True):
         raise InvalidArgumentError(
@@ -132,14 +132,15 @@ def resolve_mag1_box(
         )
     if absolute_bounding_box is not None:
         return absolute_bounding_box.topleft, absolute_bounding_box
+    view_box = view._box_3d("buffered slice access")
     if relative_bounding_box is not None:
-        box = relative_bounding_box.offset(view.bounding_box.topleft)
+        box = relative_bounding_box.offset(view_box.topleft)
         return box.topleft, box
     if absolute_offset is not None:
         return Vec3Int(absolute_offset), None
     if relative_offset is not None:
-        return view.bounding_box.topleft + Vec3Int(relative_offset), None
-    return view.bounding_box.topleft, view.bounding_box
+        return view_box.topleft + Vec3Int(relative_offset), None
+    return view_box.topleft, view_box
 
 
 def check_shard_alignment(view: View, box: BoundingBox, view_box: BoundingBox) -> None:
@@ -169,7 +170,7 @@ def warn_if_unaligned_view(view: View, box: BoundingBox) -> None:
     shard = view.info.shard_shape
     box_in_mag = box.in_mag(view.mag)
     whole = box_in_mag.align_with_mag(shard, ceil=True).intersected_with(
-        view.bounding_box.in_mag(view.mag), dont_assert=True
+        view._box_3d("get_view").in_mag(view.mag), dont_assert=True
     )
     if whole != box_in_mag:
         warnings.warn(

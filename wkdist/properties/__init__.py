@@ -8,6 +8,7 @@ methods, write with :func:`update_properties` (locked read-modify-write) or
 from __future__ import annotations
 
 from ._stages import is_staged
+from .axes import box_3d, extended_layer_box, layer_axes, layer_box, with_layer_box
 from .element_class import dtype_from_element_class, element_class_from_dtype
 from .json_codec import (
     AXIS_ORDER,
@@ -56,10 +57,14 @@ __all__ = [
     "PropertiesError",
     "PropertiesNotFoundError",
     "VoxelSize",
+    "box_3d",
     "dtype_from_element_class",
     "dumps_properties",
     "element_class_from_dtype",
+    "extended_layer_box",
     "is_staged",
+    "layer_axes",
+    "layer_box",
     "load_properties",
     "loads_properties",
     "merge_bounding_boxes",
@@ -71,5 +76,6 @@ __all__ = [
     "serialize_properties",
     "staged_properties",
     "update_properties",
+    "with_layer_box",
     "write_zarr_group_metadata",
 ]
