@@ -156,6 +156,7 @@ class MagView(View):
             return None
         box, data = self._prepare_write(
             data,
+            mag_box,
             relative_offset=relative_offset,
             absolute_offset=absolute_offset,
             relative_bounding_box=relative_bounding_box,

@@ -188,6 +188,7 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         box = resolve_box(
             self,
             method="read",
+            view_box=view_box,
             size=size,
             relative_offset=relative_offset,
             absolute_offset=absolute_offset,
@@ -280,6 +281,7 @@ class View(ChunkwiseMethods, SliceBufferMethods):
             return None
         box, data = self._prepare_write(
             data,
+            view_box,
             relative_offset=relative_offset,
             absolute_offset=absolute_offset,
             relative_bounding_box=relative_bounding_box,
@@ -298,10 +300,12 @@ class View(ChunkwiseMethods, SliceBufferMethods):
     def _prepare_write(
         self,
         data: np.ndarray | da.Array,
+        view_box: BoundingBox,
         **box_args: Any,
     ) -> tuple[BoundingBox, np.ndarray | da.Array]:
-        """Check ``data`` and resolve the Mag(1) box it goes to; numpy data comes back
-        as ``(C, X, Y, Z)`` of the storage dtype. Nothing is written."""
+        """Check ``data`` and resolve the Mag(1) box it goes to (``view_box``: this
+        view's box); numpy data comes back as ``(C, X, Y, Z)`` of the storage dtype.
+        Nothing is written."""
         self._ensure_writable()
         if data.ndim not in (3, 4):
             raise InvalidArgumentError(
@@ -311,7 +315,9 @@ class View(ChunkwiseMethods, SliceBufferMethods):
             box_args["relative_offset"] = Vec3Int.zeros()
         boxes = (box_args.get("relative_bounding_box"), box_args.get("absolute_bounding_box"))
         size_in_mag = Vec3Int(data.shape[-3:]) if boxes == (None, None) else None
-        box = resolve_box(self, method="write", size_in_mag=size_in_mag, **box_args)
+        box = resolve_box(
+            self, method="write", size_in_mag=size_in_mag, view_box=view_box, **box_args
+        )
         expected = box.in_mag(self._mag).size
         if Vec3Int(data.shape[-3:]) != expected:
             raise InvalidArgumentError(
@@ -429,6 +435,7 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         box = resolve_box(
             self,
             method="get_view",
+            view_box=view_box,
             size=size,
             relative_offset=relative_offset,
             absolute_offset=absolute_offset,

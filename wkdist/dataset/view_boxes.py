@@ -33,12 +33,18 @@ def resolve_box(
     absolute_bounding_box: BoundingBox | NDBoundingBox | None = None,
     offset: Vec3IntLike | None = None,
     size_in_mag: Vec3IntLike | None = None,
+    view_box: BoundingBox | None = None,
 ) -> BoundingBox:
     """Turn the many ways to name a box into one absolute Mag(1) box.
 
     ``offset`` (first API edition) is in this mag's voxels, and so is the
     ``size`` that comes with it. ``size_in_mag`` is the shape of written data.
+    ``view_box`` is the view's box if the caller has it at hand.
     """
+
+    def own_box() -> BoundingBox:
+        return view._box_3d(method) if view_box is None else view_box
+
     given = {
         name: value
         for name, value in (
@@ -66,7 +72,7 @@ def resolve_box(
     elif relative_bounding_box is not None:
         box = BoundingBox(
             relative_bounding_box.topleft_xyz, relative_bounding_box.size_xyz
-        ).offset(view._box_3d(method).topleft)
+        ).offset(own_box().topleft)
     elif offset is not None:
         warnings.warn(
             f"{method}(offset=...) counts in the mag's own voxels (first API edition); "
@@ -87,7 +93,7 @@ def resolve_box(
         elif size is not None:
             mag1_size = Vec3Int(size)
         elif relative_offset is None and absolute_offset is None:
-            return view._box_3d(method)
+            return own_box()
         else:
             raise InvalidArgumentError(
                 f"{method}() got an offset but no size; pass size= (in Mag(1) voxels)"
@@ -96,7 +102,7 @@ def resolve_box(
             topleft = Vec3Int(absolute_offset)
         else:
             rel = Vec3Int(relative_offset) if relative_offset is not None else Vec3Int.zeros()
-            topleft = view._box_3d(method).topleft + rel
+            topleft = own_box().topleft + rel
         box = BoundingBox(topleft, mag1_size)
     if not box.size.is_positive(strictly_positive=True):
         raise InvalidArgumentError(

@@ -32,18 +32,14 @@ def _axis_order(layer: LayerProperties) -> dict[str, int] | None:
     return None if order is None else dict(order)
 
 
-def _is_nd(layer: LayerProperties, order: dict[str, int] | None) -> bool:
-    if layer.additional_axes:
-        return True
-    return order is not None and "c" not in order and order != _IMPLICIT_CHANNEL
-
-
 def layer_box(layer: LayerProperties) -> BoundingBox | NDBoundingBox:
     """The layer's box in Mag(1) voxels: ``layer.bounding_box`` for 3-d layers, else an
     ``NDBoundingBox`` over the stored axes (with ``c`` sized ``num_channels`` if stored)."""
+    if not layer.additional_axes:  # the common 3-d case, without copies
+        raw = layer.mags[0].axis_order if layer.mags else layer.bounding_box_extras.get("axisOrder")
+        if raw is None or "c" in raw or raw == _IMPLICIT_CHANNEL:
+            return layer.bounding_box
     order = _axis_order(layer)
-    if not _is_nd(layer, order):
-        return layer.bounding_box
     stored: dict[str, Any] = {
         **layer.bounding_box.to_wkw_dict(),
         "axisOrder": order or {"c": 0, "x": 1, "y": 2, "z": 3},
