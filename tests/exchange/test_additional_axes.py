@@ -111,6 +111,7 @@ def test_t_axis_written_by_webknossos_read_and_extended_by_wkdist(tmp_path: Path
     mag = layer.get_mag(1)
     assert mag.info.axes == ("c", "x", "y", "z", "t")
     np.testing.assert_array_equal(mag.read(), data)
+    assert mag.get_zarr_array().domain.labels == ("c", "x", "y", "z", "t")
     # one time point, as (C, X, Y, Z), through a 5-d box and through a sub-view
     one = NDBoundingBox(**CXYZT).with_bounds("t", 3, 1)
     np.testing.assert_array_equal(mag.read_cxyz(absolute_bounding_box=one), data[..., 1])
@@ -155,9 +156,13 @@ def test_upsample_t_axis_and_refused_jobs(tmp_path: Path) -> None:
     # jobs that plan in x, y, z only refuse before writing anything
     with pytest.raises(InvalidArgumentError, match="axes c, x, y, z"):
         layer.downsample(from_mag=1, coarsest_mag=4)
-    assert sorted(m.to_layer_name() for m in layer.mags) == ["1", "2"]
+    assert sorted(m.to_layer_name() for m in layer.mags) == ["1", "2"]  # nothing added
     with pytest.raises(InvalidArgumentError, match="axes c, x, y, z"):
         layer.get_mag(1).for_each_chunk(lambda args: None)
+    raw = layer.add_mag(4, chunk_shape=8, shard_shape=16, compress=False)
+    with pytest.raises(InvalidArgumentError, match="axes c, x, y, z"):
+        raw.compress()
+    assert not raw.info.compressed
     with pytest.raises(InvalidArgumentError, match="t"):
         layer.get_mag(1).read_cxyz()  # three time points do not fit (C, X, Y, Z)
     with pytest.raises(InvalidArgumentError, match="WKW"):

@@ -287,6 +287,7 @@ class MagView(View):
         """Copy the mag into a staging array of layout ``target_for(current layout)``
         and swap it in (nothing happens when the layout stays the same)."""
         self._ensure_writable()
+        layer_box = self._box_3d(operation)  # n-d layers are refused before the journal
         path = require_local(
             self.path,
             f"{operation} in place (a directory swap); copy the dataset with new options "
@@ -301,14 +302,14 @@ class MagView(View):
                 return
             continued = journal is not None and journal.continued
             if not (continued and staging_usable(path, target.data_format)):
-                shape = self._box_3d(operation).in_mag(self._mag).bottomright
+                shape = layer_box.in_mag(self._mag).bottomright
                 create_staging(path, target, shape)
             plan = plan_compress(
                 path,
                 target,
                 self._mag,
                 self._array.list_written_shards(),
-                self._box_3d(operation),
+                box_3d(self._layer.bounding_box, operation),
             )
             run_journaled([plan], executor=executor, progress=progress,
                           final_paths=[path], created=[True])
@@ -346,10 +347,12 @@ class MagView(View):
         return run_tiff_export(export, batch_size, executor)
 
     def get_zarr_array(self) -> Any:  # noqa: ANN401 - a tensorstore.TensorStore
-        """An open ``tensorstore.TensorStore`` on this mag, ``(c, x, y, z)``, as the
-        reference returns (Zarr v2 and v3 mags only): ``[...].read().result()``,
-        ``[...].write(data).result()``. Writes through it bypass wkdist's checks."""
-        return self._array.tensorstore_array()
+        """An open ``tensorstore.TensorStore`` on this mag, ``(c, x, y, z)`` (n-d layers:
+        their stored axes), as the reference returns (Zarr v2 and v3 mags only):
+        ``[...].read().result()``, ``[...].write(data).result()``. Writes through it
+        bypass wkdist's checks."""
+        stored_order = not isinstance(self._layer.bounding_box, BoundingBox)
+        return self._array.tensorstore_array(stored_order=stored_order)
 
     def get_bounding_boxes_on_disk(self) -> Iterator[BoundingBox]:
         """One Mag(1) box per shard file present on disk (from the storage listing)."""

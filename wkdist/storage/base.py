@@ -297,8 +297,9 @@ class StorageArray(ABC):
         shard = self.spec.shard_shape
         return BoundingBox(Vec3Int(index) * shard, shard)
 
-    def tensorstore_array(self) -> Any:  # noqa: ANN401 - tensorstore is untyped here
-        """A ``tensorstore.TensorStore`` on this array, ``(c, x, y, z)`` (Zarr formats only)."""
+    def tensorstore_array(self, *, stored_order: bool = False) -> Any:  # noqa: ANN401 - tensorstore is untyped here
+        """A ``tensorstore.TensorStore`` on this array, ``(c, x, y, z)`` or in the stored
+        axis order (Zarr formats only)."""
         raise NotImplementedError(
             f"tensorstore_array() needs a Zarr array; {self.path} is {self.data_format.value}"
         )

@@ -296,9 +296,11 @@ class _TensorStoreArray(StorageArray):
         """The key file of the shard (Zarr v3) or chunk (Zarr v2) below the array."""
         return self.path / self._layout.shard_key(Vec3Int(index))
 
-    def tensorstore_array(self) -> ts.TensorStore:
-        """An open read-write ``tensorstore.TensorStore`` on this array, ``(c, x, y, z)``."""
-        return self._store()
+    def tensorstore_array(self, *, stored_order: bool = False) -> ts.TensorStore:
+        """An open read-write ``tensorstore.TensorStore`` on this array, ``(c, x, y, z)``
+        (or in the stored axis order, ``spec.axes``)."""
+        store = self._store()
+        return self._state[2] if stored_order else store
 
     def zarr_array(self) -> zarr.Array[Any]:
         """A read-write ``zarr.Array`` (zarr-python) on this array, in its stored axis order."""
