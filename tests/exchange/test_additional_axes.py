@@ -169,3 +169,23 @@ def test_upsample_t_axis_and_refused_jobs(tmp_path: Path) -> None:
         dataset.add_layer("wkw", "color", data_format="wkw", bounding_box=NDBoundingBox(**CXYZT))
     assert isinstance(dataset.get_layer("color").get_mag(1).bounding_box, NDBoundingBox)
     assert not isinstance(dataset.get_layer("color").get_mag(1).bounding_box, BoundingBox)
+
+
+def test_2d_layer_exchanged_with_webknossos(tmp_path: Path) -> None:
+    data = np.arange(200, dtype=np.uint8).reshape(1, 10, 20, 1)  # (C, X, Y, Z)
+    for lib in (wkdist, wk):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            box = lib.NDBoundingBox((0, 0), (10, 20), axes=("x", "y"))
+            dataset = lib.Dataset(tmp_path / lib.__name__, voxel_size=(1, 1, 1))
+            layer = dataset.add_layer("color", "color", bounding_box=box, data_format="zarr3")
+            layer.add_mag(1).write_cxyz(data, absolute_bounding_box=box)
+    assert _layer_json(tmp_path / "wkdist") == _layer_json(tmp_path / "webknossos")
+    assert _layer_json(tmp_path / "wkdist")["boundingBox"]["topLeft"] == [0, 0, None]
+    mag = wkdist.Dataset.open(tmp_path / "webknossos").get_layer("color").get_mag(1)
+    np.testing.assert_array_equal(mag.read(), data[0, :, :, 0])
+    np.testing.assert_array_equal(mag.read_cxyz(), data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = wk.Dataset.open(tmp_path / "wkdist").get_layer("color").get_mag(1)
+        np.testing.assert_array_equal(theirs.read(), data[0, :, :, 0])

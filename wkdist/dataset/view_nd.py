@@ -29,7 +29,10 @@ _BOX_ARGS = ("relative_offset", "absolute_offset", "relative_bounding_box",
 
 
 def _xyz(box: BoundingBox | NDBoundingBox) -> BoundingBox:
-    return BoundingBox(box.topleft_xyz, box.size_xyz)
+    """The x, y, z part of ``box`` (one voxel along z for 2-d boxes)."""
+    if "z" in box.axes:
+        return BoundingBox(box.topleft_xyz, box.size_xyz)
+    return BoundingBox(box.topleft_xyz, box.size_xyz.with_z(1))
 
 
 def _on_axes(
@@ -119,17 +122,19 @@ def read_box(view: View, box: NDBoundingBox) -> np.ndarray:
 
 
 def to_cxyz(data: np.ndarray, axes: tuple[str, ...]) -> np.ndarray:
-    """Stored-order ``data`` as ``(C, X, Y, Z)``: c added if missing; other axes must be 1."""
+    """Stored-order ``data`` as ``(C, X, Y, Z)``: c and z added if missing (length 1);
+    other axes must have length 1."""
     for axis, extent in zip(axes, data.shape, strict=True):
         if axis not in _CXYZ and extent != 1:
             raise InvalidArgumentError(
                 f"cannot return (c, x, y, z) data: the axis {axis!r} has {extent} voxels; "
                 "read one position of it (a box of size 1 there), or use read()"
             )
-    data = data.reshape([n for a, n in zip(axes, data.shape, strict=True) if a in _CXYZ])
     kept = [a for a in axes if a in _CXYZ]
-    if "c" not in kept:
-        data, kept = data[np.newaxis], ["c", *kept]
+    missing = [a for a in _CXYZ if a not in kept]
+    shape = [n for a, n in zip(axes, data.shape, strict=True) if a in _CXYZ]
+    data = data.reshape(shape + [1] * len(missing))
+    kept += missing
     return np.moveaxis(data, [kept.index(a) for a in _CXYZ], range(4))
 
 
@@ -139,14 +144,14 @@ def from_cxyz(data: np.ndarray, axes: tuple[str, ...]) -> np.ndarray:
         raise InvalidArgumentError(
             f"write_cxyz() takes (C, X, Y, Z) data; got shape {np.shape(data)}"
         )
-    if "c" not in axes:
-        if data.shape[0] != 1:
-            raise InvalidArgumentError(
-                f"data has {data.shape[0]} channels, but the layer has no c axis ({axes})"
-            )
-        data, source = data[0], list(_CXYZ[1:])
-    else:
-        source = list(_CXYZ)
+    missing = [i for i, a in enumerate(_CXYZ) if a not in axes]
+    if any(data.shape[i] != 1 for i in missing):
+        raise InvalidArgumentError(
+            f"data of shape {data.shape} has more than one voxel along "
+            f"{[_CXYZ[i] for i in missing]}, which the layer ({axes}) does not have"
+        )
+    data = data.reshape([n for i, n in enumerate(data.shape) if i not in missing])
+    source = [a for a in _CXYZ if a in axes]
     extra = [a for a in axes if a not in source]
     data = data.reshape(data.shape + (1,) * len(extra))
     source += extra

@@ -3,7 +3,8 @@
 ``datasource-properties.json`` keeps the x, y, z box in ``boundingBox``, the
 positions of c, x, y, z in the mags' ``axisOrder`` (in ``boundingBox`` while a
 layer has no mags) and every other axis in ``additionalAxes`` (name, bounds,
-index). A layer is *n-d* if it has additional axes or no channel axis; its box
+index). A layer is *n-d* if it has additional axes or no channel axis (2-d
+layers have no z either: ``null`` as z in ``boundingBox``); its box
 is then an :class:`~wkdist.geometry.NDBoundingBox` whose axes are the stored
 axes in stored order. All other layers keep the plain 3-d ``BoundingBox``.
 """
@@ -68,7 +69,7 @@ def with_layer_box(
     Raises
     ------
     InvalidArgumentError
-        If the box has a negative topleft, lacks x, y or z, has no ``c`` but the
+        If the box has a negative topleft, lacks x or y, has no ``c`` but the
         layer more than one channel, or does not match the axes of the layer's mags.
     """
     if not box.topleft.is_positive():
@@ -80,9 +81,9 @@ def with_layer_box(
         if isinstance(current, BoundingBox):
             return dataclasses.replace(layer, bounding_box=box)
         box = current.with_topleft_xyz(box.topleft_xyz).with_size_xyz(box.size_xyz)
-    if not set(_CXYZ[1:]) <= set(box.axes):
+    if not {"x", "y"} <= set(box.axes):
         raise InvalidArgumentError(
-            f"the box of layer {layer.name!r} must have x, y and z axes; got {box!r}"
+            f"the box of layer {layer.name!r} must have x and y axes; got {box!r}"
         )
     if tuple(box.axes) == _CXYZ:
         return with_layer_box(layer, BoundingBox(box.topleft_xyz, box.size_xyz))

@@ -205,12 +205,16 @@ def _parse_bounding_box(
     )
     if len(topleft) != 3:
         r.fail(join_path(path, "topLeft"), topleft, expected)
-    for axis, coordinate in enumerate(topleft):
+    # 2-d layers (axisOrder without z) have null as z and depth, read as 0
+    flat = topleft[2] is None and box.get("depth") is None
+    for axis, coordinate in enumerate(topleft[:2] if flat else topleft):
         r.integer(coordinate, join_path(join_path(path, "topLeft"), axis), 0)
     size = [
         r.integer(r.required(box, key, path, "an integer >= 0"), join_path(path, key), 0)
-        for key in ("width", "height", "depth")
+        for key in (("width", "height") if flat else ("width", "height", "depth"))
     ]
+    if flat:
+        topleft, size = [*topleft[:2], 0], [*size, 0]
     return BoundingBox(topleft, size), _unknown(box, _BOX_KEYS)
 
 
@@ -360,7 +364,7 @@ def _serialize_layer(layer: LayerProperties) -> dict[str, Any]:
         "name": layer.name,
         "category": layer.category,
         "boundingBox": _with_extras(
-            layer.bounding_box.to_wkw_dict(), box_extras, f"the box of layer {layer.name!r}"
+            _box_json(layer), box_extras, f"the box of layer {layer.name!r}"
         ),
         "dataFormat": layer.data_format,
         "mags": [_serialize_mag(mag, layer.name) for mag in layer.mags],
@@ -384,6 +388,15 @@ def _serialize_layer(layer: LayerProperties) -> dict[str, Any]:
     out["numChannels"] = layer.num_channels
     out["elementClass"] = layer.element_class
     return _with_extras(out, layer.extras, f"layer {layer.name!r}")
+
+
+def _box_json(layer: LayerProperties) -> dict[str, Any]:
+    """``boundingBox`` without extras; 2-d layers (axisOrder without z) write null as z."""
+    out = layer.bounding_box.to_wkw_dict()
+    order = layer.mags[0].axis_order if layer.mags else layer.bounding_box_extras.get("axisOrder")
+    if order is not None and "z" not in order:
+        out["topLeft"][2], out["depth"] = None, None
+    return out
 
 
 def _serialize_mag(mag: MagProperties, layer_name: str) -> dict[str, Any]:

@@ -75,8 +75,9 @@ class ArraySpec:
         found on disk (``"blosc"``, ``"gzip"``, ...).
     axes
         The stored axes in stored order (default ``c, x, y, z``); Zarr arrays may
-        lack ``c`` and have more axes (e.g. ``t``, stored with chunk and shard
-        length 1). WKW is always ``c, x, y, z``.
+        lack ``c`` (and ``z``: 2-d arrays, whose z length is 1 here) and have more
+        axes (e.g. ``t``, stored with chunk and shard length 1). WKW is always
+        ``c, x, y, z``.
 
     Raises
     ------
@@ -98,9 +99,9 @@ class ArraySpec:
     def __post_init__(self) -> None:
         setattr_ = object.__setattr__
         axes = tuple(self.axes)
-        if len(set(axes)) != len(axes) or not set(_CXYZ[1:]) <= set(axes):
+        if len(set(axes)) != len(axes) or not {"x", "y"} <= set(axes):
             raise InvalidArgumentError(
-                f"axes must name x, y and z once each (and optionally c and other axes); "
+                f"axes must name x and y once each (and optionally z, c and other axes); "
                 f"got {axes!r}"
             )
         setattr_(self, "axes", axes)

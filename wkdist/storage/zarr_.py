@@ -130,11 +130,13 @@ class _TensorStoreArray(StorageArray):
             c, x, y, z = axis_positions_of(tuple(a for a in layout.spec.axes if a in AXES))
         else:
             c, x, y, z = layout.axis_positions
-        order = [x, y, z] if c is None else [c, x, y, z]
+        order = [p for p in (c, x, y, z) if p is not None]
         if order != list(range(len(order))):
             store = store[ts.d[order].transpose[:]]
         if c is None:
             store = store[ts.newaxis]
+        if z is None:  # 2-d arrays: one voxel along z
+            store = store[..., ts.newaxis]
         return layout, store, native
 
     @classmethod

@@ -42,7 +42,7 @@ class ZarrLayout:
     """
 
     spec: ArraySpec
-    axis_positions: tuple[int | None, int, int, int]
+    axis_positions: tuple[int | None, int, int, int | None]
     rank: int
     key_prefix: str
     key_separator: str
@@ -55,13 +55,14 @@ class ZarrLayout:
         if len(parts) != self.rank or not all(p.isdigit() and p.isascii() for p in parts):
             return None
         _, x, y, z = self.axis_positions
-        return Vec3Int(int(parts[x]), int(parts[y]), int(parts[z]))
+        return Vec3Int(int(parts[x]), int(parts[y]), 0 if z is None else int(parts[z]))
 
     def shard_key(self, index: Vec3Int) -> str:
         """The storage key of the shard with x, y, z index ``index`` (channel block 0)."""
         parts = ["0"] * self.rank
         for position, value in zip(self.axis_positions[1:], index, strict=True):
-            parts[position] = str(value)
+            if position is not None:
+                parts[position] = str(value)
         return self.key_prefix + self.key_separator.join(parts)
 
 
@@ -172,22 +173,25 @@ def _axis_labels(names: Sequence[str | None] | None, rank: int, path: str) -> tu
     labels = ["c" if n == "channel" else (n or "") for n in (names or [""] * rank)]
     if all(label == "" for label in labels) and rank in (3, 4):
         labels = list(AXES[4 - rank :])
-    if len(set(labels)) != rank or "" in labels or not set(_XYZ) <= set(labels):
+    if len(set(labels)) != rank or "" in labels or not {"x", "y"} <= set(labels):
         raise InvalidArgumentError(
             f"the Zarr array at {path} has the axes {names!r} (rank {rank}); expected "
-            "distinct names including x, y and z (unnamed arrays: c, x, y, z or x, y, z)"
+            "distinct names including x and y (unnamed arrays: c, x, y, z or x, y, z)"
         )
     return tuple(labels)
 
 
-def axis_positions_of(axes: tuple[str, ...]) -> tuple[int | None, int, int, int]:
-    """The positions of c (``None`` if absent), x, y and z in ``axes``."""
+def axis_positions_of(axes: tuple[str, ...]) -> tuple[int | None, int, int, int | None]:
+    """The positions of c and z (``None`` if absent), x and y in ``axes``."""
     c = axes.index("c") if "c" in axes else None
-    return (c, axes.index("x"), axes.index("y"), axes.index("z"))
+    z = axes.index("z") if "z" in axes else None
+    return (c, axes.index("x"), axes.index("y"), z)
 
 
-def _pick(shape: Sequence[int], positions: tuple[int | None, int, int, int]) -> Vec3Int:
-    return Vec3Int(shape[positions[1]], shape[positions[2]], shape[positions[3]])
+def _pick(shape: Sequence[int], positions: tuple[int | None, int, int, int | None]) -> Vec3Int:
+    """x, y, z of ``shape`` (1 along a missing z)."""
+    z = positions[3]
+    return Vec3Int(shape[positions[1]], shape[positions[2]], 1 if z is None else shape[z])
 
 
 def _codec_name(codec: str | dict[str, Any]) -> str:
