@@ -8,6 +8,12 @@ so a test file with one missing import still runs its other tests.
 The only stand-ins are the two ``webknossos.client`` cache helpers the
 reference's ``conftest.py`` calls around every test (wkdist has no server
 client); they do nothing.
+
+Warning filters: the reference's ``conftest.py`` turns the library's ``[WARNING]``
+and ``[DEPRECATION]`` warnings into errors with ``filterwarnings(..., module="webknossos")``.
+The reference attributes its warnings to its own modules, wkdist to the caller's line
+(``stacklevel``), so a filter on the library's module name becomes a filter on the
+message alone (only the library's messages start with those tags).
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
-from typing import TYPE_CHECKING, NoReturn
+import warnings
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     import types
@@ -133,8 +140,21 @@ class _Finder(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_loader(fullname, _ProxyLoader())
 
 
+_filterwarnings = warnings.filterwarnings
+
+
+def _library_filterwarnings(*args: Any, **kwargs: Any) -> None:
+    """``warnings.filterwarnings`` with ``module="webknossos..."`` dropped (see above)."""
+    module = kwargs.get("module", "")
+    if isinstance(module, str) and module.startswith("webknossos"):
+        kwargs["module"] = ""
+    _filterwarnings(*args, **kwargs)
+
+
 def install() -> None:
-    """Map ``webknossos`` to ``wkdist`` for all later imports of this process."""
+    """Map ``webknossos`` to ``wkdist`` for all later imports of this process (and
+    the library's warning filters, see above)."""
+    warnings.filterwarnings = _library_filterwarnings
     for name in [n for n in sys.modules if n == "webknossos" or n.startswith("webknossos.")]:
         del sys.modules[name]
     sys.meta_path.insert(0, _Finder())

@@ -152,6 +152,27 @@ def test_open_dataset_without_num_channels_in_properties(tmp_path):
     assert_properties_persisted(ds)
 
 
+# ref: test_dataset.py::test_open_dataset_without_num_channels_in_properties
+def test_save_dataset_properties_writes_the_file_again(tmp_path):
+    ds_path = tmp_path / "old_wkw"
+    make_old_wkw_dataset(ds_path)
+    ds = wk.Dataset.open(ds_path)
+    ds._save_dataset_properties()  # the reference's private name, used by its tests
+
+    assert layer_json(ds_path, "color").get("numChannels") == 1
+    assert_properties_persisted(ds)
+
+
+# ref: test_dataset.py::test_deprecated_chunks_per_shard
+def test_chunks_per_shard_is_deprecated(tmp_path):
+    layer = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1)).add_layer(
+        "color", wk.COLOR_CATEGORY, dtype="uint16", num_channels=3, data_format="wkw"
+    )
+    with pytest.warns(DeprecationWarning):
+        mag = layer.add_mag("1", chunk_shape=32, chunks_per_shard=4)
+    assert mag.info.shard_shape == wk.Vec3Int.full(128)
+
+
 # ref: test_dataset.py::test_dataset_exist_ok
 def test_dataset_exist_ok(tmp_path):
     ds_path = tmp_path / "exist_ok"
@@ -654,8 +675,9 @@ def test_warn_outdated_properties(tmp_path, data_format):
         "segmentation", wk.SEGMENTATION_CATEGORY, data_format=data_format, largest_segment_id=1
     ).add_mag(1)
 
-    # ds1 does not know about the change made through ds2
-    with pytest.warns(UserWarning):
+    # ds1 does not know about the change made through ds2; the reference's conftest
+    # turns the library's warnings tagged "[WARNING]" into errors
+    with pytest.warns(UserWarning, match=r"^\[WARNING\]"):
         ds1.add_layer("color", wk.COLOR_CATEGORY, data_format=data_format)
 
 
@@ -863,10 +885,8 @@ def test_empty_dataset_properties(tmp_path):
 #   test_direct_zarr_access (get_zarr_array returns a tensorstore handle in the
 #     reference; test_zarr_python_reads_mag_arrays covers the same files),
 #   test_relative_mag_paths (edits the private mag._properties.path),
-#   test_deprecated_chunks_per_shard, test_dtype_per_channel (deprecation warnings of
-#     chunks_per_shard / dtype_per_channel), test_adding_layer_with_invalid_dtype_per_layer
-#     and the dtype_per_layer half of test_adding_layer_with_valid_dtype_per_layer
-#     (dtype_per_layer spelling), the _cached_array checks of test_pickle_view.
+#   test_adding_layer_with_invalid_dtype_per_layer and the dtype_per_layer half of
+#     test_adding_layer_with_valid_dtype_per_layer (dtype_per_layer spelling).
 
 
 # ref: test_dataset.py::test_dtype_per_channel

@@ -387,11 +387,14 @@ def test_pickle_view(tmp_path):
     mag1 = ds.add_layer("color", wk.COLOR_CATEGORY, data_format="wkw").add_mag(1)
     data_to_write = random_uint8((1, 10, 10, 10))
     mag1.write(data_to_write, allow_resize=True)
+    assert mag1._cached_array is not None  # the array the view opened (private name)
 
     pickled_mag1 = pickle.loads(pickle.dumps(mag1))
+    assert pickled_mag1._cached_array is None  # not pickled: the copy opens its own
     np.testing.assert_array_equal(
         data_to_write, pickled_mag1.read(relative_offset=(0, 0, 0), size=data_to_write.shape[-3:])
     )
+    assert pickled_mag1._cached_array is not None
     assert pickled_mag1.layer is not None
     assert pickled_mag1.layer.name == "color"
 

@@ -237,8 +237,11 @@ class Dataset(LayerManagement, DatasetCopies, DatasetImages):
         self._saved_stamp = self._file_stamp()
         self._saved_content = self._properties
 
-    def _update_properties(self, change: Callable[[DatasetProperties], DatasetProperties]) -> None:
-        """Apply ``change`` to the properties on disk (locked, atomic) and keep the result.
+    def _update_properties(
+        self, change: Callable[[DatasetProperties], DatasetProperties], *, rewrite: bool = False
+    ) -> None:
+        """Apply ``change`` to the properties on disk (locked, atomic) and keep the result
+        (``rewrite``: write the file even if nothing changed).
 
         Warns when another writer changed the file's content since this Dataset
         last saved or read it (a change that was undone again does not count).
@@ -252,11 +255,17 @@ class Dataset(LayerManagement, DatasetCopies, DatasetImages):
                 UserWarning,
                 stacklevel=3,
             )
-        updated = update_properties(self._path, change)
+        updated = update_properties(self._path, change, rewrite=rewrite)
         self._loaded = (self._file_stamp(), updated)
         self._mark_saved()
         if not is_staged(self._path):  # a job's stage writes them when it is published
             write_zarr_group_metadata(self._path, updated)
+
+    def _save_dataset_properties(self) -> None:
+        """Write ``datasource-properties.json`` again, in wkdist's form (the reference's
+        name; e.g. an old file without ``numChannels`` gets them). wkdist saves every
+        change when it is made, so this changes no value."""
+        self._update_properties(lambda props: props, rewrite=True)
 
     def _note_own_change(self) -> None:
         """Accept the current file as this Dataset's own (after a job it ran itself)."""

@@ -81,6 +81,8 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         self._mag = mag
         self._bounding_box = bounding_box
         self._read_only = read_only
+        # The array this view opened last (the reference's name); not pickled.
+        self._cached_array: StorageArray | None = None
 
     # ----------------------------------------------------------------- basics
     @property
@@ -122,7 +124,9 @@ class View(ChunkwiseMethods, SliceBufferMethods):
 
     @property
     def _array(self) -> StorageArray:
-        return open_array(self.path, self._data_format)
+        # open_array returns the process's cached instance while the metadata is unchanged
+        self._cached_array = open_array(self.path, self._data_format)
+        return self._cached_array
 
     def _get_file_dimensions(self) -> Vec3Int:
         """Voxels of this mag per shard file (the reference's name for ``info.shard_shape``)."""

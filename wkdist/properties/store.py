@@ -192,6 +192,8 @@ def save_properties(dataset_path: LocationLike, properties: DatasetProperties) -
 def update_properties(
     dataset_path: LocationLike,
     fn: Callable[[DatasetProperties], DatasetProperties],
+    *,
+    rewrite: bool = False,
 ) -> DatasetProperties:
     """Read, change with ``fn`` and write the properties under an exclusive lock.
 
@@ -202,28 +204,32 @@ def update_properties(
     fn
         Gets the current properties and returns the new ones (it must not write
         the file itself; it may raise to abort without writing).
+    rewrite
+        Write the file even if ``fn`` changed nothing (to store it in wkdist's
+        form, e.g. with defaults such as ``numChannels`` written out).
 
     Returns
     -------
     DatasetProperties
-        What ``fn`` returned (the file is rewritten only if it differs).
+        What ``fn`` returned (the file is rewritten only if it differs, or with
+        ``rewrite``).
     """
     path = properties_home(as_location(dataset_path))
     if isinstance(path, RemotePath):
-        return _update_remote(path, fn)
+        return _update_remote(path, fn, rewrite=rewrite)
     _properties_file(path)
     with _exclusive_lock(path):
         old = load_properties(path)
         new = fn(old)
         if not isinstance(new, DatasetProperties):
             raise InvalidArgumentError(f"fn={fn!r} returned {new!r}; expected DatasetProperties")
-        if new != old:
+        if rewrite or new != old:
             write_text_atomically(path / PROPERTIES_FILE_NAME, dumps_properties(new))
     return new
 
 
 def _update_remote(
-    dataset: RemotePath, fn: Callable[[DatasetProperties], DatasetProperties]
+    dataset: RemotePath, fn: Callable[[DatasetProperties], DatasetProperties], *, rewrite: bool
 ) -> DatasetProperties:
     source = str(dataset / PROPERTIES_FILE_NAME)
     result: list[DatasetProperties] = []
@@ -236,7 +242,7 @@ def _update_remote(
         if not isinstance(new, DatasetProperties):
             raise InvalidArgumentError(f"fn={fn!r} returned {new!r}; expected DatasetProperties")
         result[:] = [new]
-        return None if new == old else dumps_properties(new).encode()
+        return None if new == old and not rewrite else dumps_properties(new).encode()
 
     update_bytes(dataset / PROPERTIES_FILE_NAME, change)
     return result[0]

@@ -62,7 +62,7 @@ def choose_chunk_and_shard_shape(
     elif chunks_per_shard is not None:
         warnings.warn(
             "chunks_per_shard is deprecated; pass shard_shape=chunk_shape*chunks_per_shard",
-            FutureWarning,
+            DeprecationWarning,
             stacklevel=3,
         )
         shard = _to_vec(chunks_per_shard, "chunks_per_shard") * chunk
