@@ -72,12 +72,13 @@ def test_t_axis_layer_exchanged_with_webknossos(tmp_path: Path, data_format: str
         {"name": "t", "bounds": [0, 3], "index": 3}
     ]
     # each library reads what the other wrote (Zarr v2 names no axes: webknossos
-    # writes none, wkdist keeps them in .zattrs, so wkdist reads only its own)
-    if data_format == "zarr3":
-        ours = wkdist.Dataset.open(tmp_path / "wk").get_layer("color")
-        assert ours.bounding_box == NDBoundingBox(**XYZT)
-        np.testing.assert_array_equal(ours.get_mag(1).read(), data)
-    else:
+    # writes none, wkdist keeps them in .zattrs; unnamed arrays take the layer's axes)
+    ours = wkdist.Dataset.open(tmp_path / "wk").get_layer("color")
+    assert ours.bounding_box == NDBoundingBox(**XYZT)
+    np.testing.assert_array_equal(ours.get_mag(1).read(), data)
+    ours.get_mag(1).write(data[..., :1] // 2, absolute_offset=(0, 0, 0), allow_unaligned=True)
+    np.testing.assert_array_equal(ours.get_mag(1).read()[..., 0], data[..., 0] // 2)
+    if data_format == "zarr":
         attributes = json.loads((tmp_path / "wkdist" / "color" / "1" / ".zattrs").read_text())
         assert attributes == {"_ARRAY_DIMENSIONS": ["x", "y", "z", "t"]}
     with warnings.catch_warnings():

@@ -217,6 +217,8 @@ class Layer(MagManagement, LayerResampling):
         for mag_view in self.mags.values():
             if not mag_view.read_only and not mag_view.is_foreign:
                 array = mag_view._array
+                if not isinstance(box, BoundingBox):
+                    array = array.with_axes(tuple(box.axes))
                 if array.shape is not None:
                     mag = mag_view.mag
                     end = box.align_with_mag(mag, ceil=True).in_mag(mag).bottomright_xyz

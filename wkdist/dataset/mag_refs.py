@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from wkdist.dataset.mag_view import MagView
     from wkdist.geometry import MagLike
     from wkdist.location import LocationLike
-    from wkdist.storage import ArraySpec
+    from wkdist.storage import StorageArray
 
 
 def open_layer(dataset_type: type[Dataset], layer: LocationLike | Layer) -> Layer:
@@ -55,7 +55,7 @@ def _check_compatible(layer: Layer, foreign: MagView) -> None:
             f"cannot add {foreign!r} ({info.data_format.value}) to {layer!r} "
             f"({layer.data_format.value}): the data formats must match"
         )
-    _check_axes(layer, info, foreign)
+    _check_axes(layer, foreign._array, foreign)
 
 
 def _add_existing_mag(
@@ -70,20 +70,25 @@ def _add_existing_mag(
     return layer.get_mag(mag)
 
 
-def _check_axes(layer: Layer, spec: ArraySpec, where: object) -> None:
-    """An n-d layer takes arrays of its stored axes; a 3-d one any c, x, y, z array."""
+def _check_axes(layer: Layer, array: StorageArray, where: object) -> StorageArray:
+    """An n-d layer takes arrays of its stored axes; a 3-d one any c, x, y, z array.
+    Returns ``array`` with the layer's axes."""
     box = layer.bounding_box
     if isinstance(box, BoundingBox):
-        if spec.extra_axes:
+        if array.spec.extra_axes:
             raise InvalidArgumentError(
-                f"the array of {where} has the axes {spec.axes}; layer {layer.name!r} has "
-                "only c, x, y, z (give the layer an NDBoundingBox with these axes)"
+                f"the array of {where} has the axes {array.spec.axes}; layer "
+                f"{layer.name!r} has only c, x, y, z (give the layer an NDBoundingBox "
+                "with these axes)"
             )
-    elif spec.axes != tuple(box.axes):
+        return array
+    try:
+        return array.with_axes(tuple(box.axes))
+    except InvalidArgumentError:
         raise InvalidArgumentError(
-            f"the array of {where} has the axes {spec.axes}; layer {layer.name!r} stores "
-            f"{tuple(box.axes)}"
-        )
+            f"the array of {where} has the axes {array.spec.axes}; layer {layer.name!r} "
+            f"stores {tuple(box.axes)}"
+        ) from None
 
 
 def _check_new_mag(layer: Layer, mag: Mag) -> None:
@@ -163,13 +168,12 @@ def add_mag_from_zarrarray(
             f"the array at {source} is {found.value if found else 'not an array'}; "
             f"layer {layer.name!r} needs {layer.data_format.value}"
         )
-    spec = open_array(source, found).spec
+    spec = _check_axes(layer, open_array(source, found), source).spec
     if (spec.dtype, spec.num_channels) != (layer.dtype, layer.num_channels):
         raise InvalidArgumentError(
             f"the array at {source} holds {spec.num_channels} x {spec.dtype}; layer "
             f"{layer.name!r} needs {layer.num_channels} x {layer.dtype}"
         )
-    _check_axes(layer, spec, source)
     target = require_local(layer.path, "add_mag_from_zarrarray") / new_mag.to_layer_name()
     if target.exists():
         raise AlreadyExistsError(f"cannot add mag {new_mag.to_layer_name()}: {target} exists")

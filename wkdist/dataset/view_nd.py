@@ -118,7 +118,7 @@ def _offset_xyz(view_box: NDBoundingBox, box: NDBoundingBox, given: dict[str, An
 def read_box(view: View, box: NDBoundingBox) -> np.ndarray:
     """Read the Mag(1) ``box`` (the view's axes) in stored axis order."""
     normalized = box.normalize_axes(view.num_channels if "c" in box.axes else 1)
-    return view._array.read_nd(normalized.in_mag(view.mag))
+    return view._array.with_axes(tuple(box.axes)).read_nd(normalized.in_mag(view.mag))
 
 
 def to_cxyz(data: np.ndarray, axes: tuple[str, ...]) -> np.ndarray:
@@ -187,4 +187,4 @@ def write_box(
     if not allow_unaligned:
         check_shard_alignment(view, _xyz(box), _xyz(clip_to))
     normalized = box.normalize_axes(view.num_channels if "c" in box.axes else 1)
-    view._array.write_nd(normalized.in_mag(view.mag), data)
+    view._array.with_axes(tuple(box.axes)).write_nd(normalized.in_mag(view.mag), data)

@@ -215,6 +215,21 @@ class StorageArray(ABC):
         Zarr formats round up as :meth:`create` does; WKW ignores it.
         """
 
+    def with_axes(self, axes: tuple[str, ...]) -> StorageArray:
+        """This array with the stored axes ``axes``: itself if it has them; Zarr arrays
+        whose metadata names no axes take them (see the Zarr implementation).
+
+        Raises
+        ------
+        InvalidArgumentError
+            If the array has other axes.
+        """
+        if axes != self.spec.axes:
+            raise InvalidArgumentError(
+                f"the array at {self.path} has the axes {self.spec.axes}; expected {axes}"
+            )
+        return self
+
     @property
     def nd_shape(self) -> tuple[int, ...]:
         """The extent along every stored axis (``spec.axes``); Zarr formats only."""

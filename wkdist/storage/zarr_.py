@@ -15,6 +15,7 @@ Fortran order, which is the stored order of the chunks, so no transposition.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from abc import abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -74,6 +75,8 @@ class _TensorStoreArray(StorageArray):
         # have a (c, x, y, z) view at index 0 of those axes for the shape only;
         # their voxels go through read_nd/write_nd on the stored-order handle.
         self._state = (metadata, store, native)
+        self._renamed: dict[tuple[str, ...], _TensorStoreArray] = {}
+        self._axes: tuple[str, ...] | None = None  # set on arrays made by with_axes
 
     # ------------------------------------------------------------ metadata
     @staticmethod
@@ -120,9 +123,11 @@ class _TensorStoreArray(StorageArray):
 
     @classmethod
     def _load(
-        cls, path: Location, metadata: bytes
+        cls, path: Location, metadata: bytes, axes: tuple[str, ...] | None = None
     ) -> tuple[ZarrLayout, ts.TensorStore, ts.TensorStore]:
         layout = cls._layout_at(path, metadata)
+        if axes is not None and axes != layout.spec.axes:
+            layout = cls._renamed_layout(layout, metadata, axes, path)
         store = native = cls._native(path)
         if layout.spec.extra_axes:
             extra = [i for i, a in enumerate(layout.spec.axes) if a not in AXES]
@@ -150,7 +155,7 @@ class _TensorStoreArray(StorageArray):
         current = read_metadata(self.path / self.metadata_file_name)
         if metadata == current:
             return store
-        layout, store, native = self._load(self.path, current)
+        layout, store, native = self._load(self.path, current, self._axes)
         self._layout, self.spec, self._metadata = layout, layout.spec, current
         self._state = (current, store, native)
         return store
@@ -233,6 +238,41 @@ class _TensorStoreArray(StorageArray):
                 "or set the layer's bounding box)"
             )
         store[(slice(None), *box.to_slices())].write(data).result()
+
+    def with_axes(self, axes: tuple[str, ...]) -> _TensorStoreArray:
+        """This array with the stored axes ``axes`` if its metadata names none (Zarr v2
+        as webknossos writes n-d arrays; the axes then come from the layer), else itself.
+
+        Raises
+        ------
+        InvalidArgumentError
+            If the array names other axes, or ``axes`` does not fit its rank.
+        """
+        if axes == self.spec.axes:
+            return self
+        cached = self._renamed.get(axes)
+        if cached is None:
+            layout, store, native = self._load(self.path, self._metadata, axes)
+            cached = type(self)(self.path, layout, self._metadata, store, native)
+            cached._axes = axes
+            self._renamed[axes] = cached
+        return cached
+
+    @classmethod
+    def _renamed_layout(
+        cls, layout: ZarrLayout, metadata: bytes, axes: tuple[str, ...], path: Location
+    ) -> ZarrLayout:
+        """``layout`` with the stored axes ``axes``, for arrays whose metadata names none."""
+        if layout.named or len(axes) != layout.rank:
+            raise InvalidArgumentError(
+                f"the array at {path} has the axes {layout.spec.axes}; expected {axes}"
+            )
+        document = json.loads(metadata)
+        if cls.data_format == DataFormat.ZARR:
+            renamed = zarr2_layout(document, str(path), {"_ARRAY_DIMENSIONS": list(axes)})
+        else:
+            renamed = zarr3_layout(dict(document, dimension_names=list(axes)), str(path))
+        return dataclasses.replace(renamed, named=False)
 
     def _refuse_extra_axes(self, what: str) -> None:
         if self._layout.spec.extra_axes:

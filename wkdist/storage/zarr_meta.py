@@ -39,6 +39,8 @@ class ZarrLayout:
         Number of stored axes (3 or 4 for c, x, y, z arrays; more with other axes).
     key_prefix, key_separator
         Chunk keys are ``key_prefix + separator.join(indices)``.
+    named
+        Whether the metadata names the axes (else they are guessed from the rank).
     """
 
     spec: ArraySpec
@@ -46,6 +48,7 @@ class ZarrLayout:
     rank: int
     key_prefix: str
     key_separator: str
+    named: bool = True
 
     def shard_index(self, key: str) -> Vec3Int | None:
         """The x, y, z shard index of a storage key, or ``None`` if it is no chunk key."""
@@ -227,7 +230,8 @@ def zarr3_layout(metadata: dict[str, Any], path: str) -> ZarrLayout:
         axes=axes,
     )
     prefix = f"c{separator}" if default else ""
-    return ZarrLayout(spec, positions, len(shape), prefix, separator)
+    named = metadata.get("dimension_names") is not None
+    return ZarrLayout(spec, positions, len(shape), prefix, separator, named)
 
 
 def zarr2_layout(
@@ -251,4 +255,4 @@ def zarr2_layout(
         axes=axes,
     )
     separator = metadata.get("dimension_separator", ".")
-    return ZarrLayout(spec, positions, len(shape), "", separator)
+    return ZarrLayout(spec, positions, len(shape), "", separator, isinstance(names, list))
