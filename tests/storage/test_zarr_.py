@@ -16,7 +16,8 @@ from tests.storage.storage_contract import (
     assert_kill_leaves_whole_shard,
     random_data,
 )
-from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.errors import InvalidArgumentError
+from wkdist.geometry import BoundingBox, NDBoundingBox, Vec3Int
 from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
 
 
@@ -208,3 +209,30 @@ def test_stray_lock_files_are_not_shards(tmp_path):
     (array.path / "c" / "0" / "0" / "1" / "0.__lock").parent.mkdir(parents=True)
     (array.path / "c" / "0" / "0" / "1" / "0.__lock").write_bytes(b"")
     assert array.list_written_shards() == [BoundingBox((32, 0, 0), (32, 32, 32))]
+
+
+@pytest.mark.parametrize("data_format", [DataFormat.ZARR3, DataFormat.ZARR])
+def test_array_with_time_axis(tmp_path, data_format):
+    """Arrays with an axis beyond c, x, y, z: named in the metadata (Zarr v3) or in
+    .zattrs (Zarr v2), read and written in the stored order, grown along t."""
+    axes = ("c", "t", "z", "y", "x")
+    shard = (8, 8, 8) if data_format == DataFormat.ZARR else (16, 16, 16)
+    spec = ArraySpec(data_format, "uint16", 1, (8, 8, 8), shard, "zstd", axes=axes)
+    array = create_array(tmp_path / "1", spec, (20, 12, 10), {"t": 3})
+    assert open_array(tmp_path / "1", data_format).spec == spec
+    assert array.nd_shape[:2] == (1, 3)
+    data = random_data((1, 2, 10, 12, 20), "uint16")
+    box = NDBoundingBox((0, 1, 0, 0, 0), data.shape, axes)
+    array.write_nd(box, data)
+    np.testing.assert_array_equal(open_array(tmp_path / "1", data_format).read_nd(box), data)
+    beyond = NDBoundingBox((0, 0, 0, 0, 0), (1, 5, 10, 12, 20), axes)
+    assert not array.read_nd(beyond)[:, [0, 3, 4]].any()  # outside the shape: zeros
+    with pytest.raises(InvalidArgumentError, match="beyond"):
+        array.write_nd(beyond, np.zeros(beyond.size.to_tuple(), np.uint16))
+    array.resize((20, 12, 10), {"t": 5})
+    assert open_array(tmp_path / "1", data_format).nd_shape[1] == 5
+    with pytest.raises(InvalidArgumentError, match="read_nd"):
+        array.read(BoundingBox((0, 0, 0), (1, 1, 1)))  # (c, x, y, z) reads are refused
+    kvstore = {"driver": "file", "path": str(tmp_path / "1")}
+    stored = ts.open({"driver": data_format.value, "kvstore": kvstore}).result()
+    np.testing.assert_array_equal(stored[:, 1:3, :10, :12, :20].read().result(), data)
