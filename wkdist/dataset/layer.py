@@ -16,7 +16,12 @@ from wkdist.dataset.names import validate_layer_name
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError, ReadOnlyError
 from wkdist.geometry import BoundingBox, Mag, NDBoundingBox
 from wkdist.location import Location, require_local
-from wkdist.properties import dtype_from_element_class, layer_box, with_layer_box
+from wkdist.properties import (
+    dtype_from_element_class,
+    extra_axis_ends,
+    layer_box,
+    with_layer_box,
+)
 from wkdist.properties.coordinate_transformations import (
     CoordinateTransformation,
     transformation_from_json,
@@ -32,9 +37,6 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer_categories import LayerCategoryType
     from wkdist.dataset.mag_view import MagView
     from wkdist.properties import DatasetProperties, LayerProperties
-
-_CXYZ = ("c", "x", "y", "z")
-
 
 class Layer(MagManagement, LayerResampling):
     """A layer of a dataset: category, dtype, channels, bounding box and mags.
@@ -209,11 +211,7 @@ class Layer(MagManagement, LayerResampling):
             lambda props: props.with_layer(with_layer_box(props.get_layer(name), box))
         )
         box = self.bounding_box
-        extra = (
-            None
-            if isinstance(box, BoundingBox)
-            else {a: e for a, e in zip(box.axes, box.bottomright, strict=True) if a not in _CXYZ}
-        )
+        extra = extra_axis_ends(box)
         for mag_view in self.mags.values():
             if not mag_view.read_only and not mag_view.is_foreign:
                 array = mag_view._array

@@ -14,7 +14,13 @@ from wkdist.dataset.names import dump_mag_path
 from wkdist.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from wkdist.geometry import BoundingBox, Mag, NDBoundingBox
 from wkdist.location import Location, RemotePath, as_location
-from wkdist.properties import AXIS_ORDER, MagProperties, extended_layer_box
+from wkdist.properties import (
+    AXIS_ORDER,
+    CXYZ_AXES,
+    MagProperties,
+    extended_layer_box,
+    extra_axis_ends,
+)
 from wkdist.run import run_plans
 from wkdist.storage import ArraySpec, DataFormat, create_array, open_array
 from wkdist.storage.layout_policy import choose_chunk_and_shard_shape, compression_for
@@ -30,16 +36,6 @@ if TYPE_CHECKING:
     from wkdist.dataset.layer import Layer
     from wkdist.geometry import MagLike, Vec3IntLike
     from wkdist.properties import LayerProperties
-
-
-_CXYZ = ("c", "x", "y", "z")
-
-
-def _extra_ends(box: BoundingBox | NDBoundingBox) -> dict[str, int] | None:
-    """The ends of an n-d box along its axes other than c, x, y, z (``None`` for 3-d)."""
-    if isinstance(box, BoundingBox):
-        return None
-    return {a: e for a, e in zip(box.axes, box.bottomright, strict=True) if a not in _CXYZ}
 
 
 def as_layer(mixin: object) -> Layer:
@@ -182,7 +178,7 @@ class MagManagement:
             chunk_shape=chunk,
             shard_shape=shard,
             compression=compression_for(self.data_format, compress),
-            axes=_CXYZ if isinstance(box, BoundingBox) else tuple(box.axes),
+            axes=CXYZ_AXES if isinstance(box, BoundingBox) else tuple(box.axes),
         )
         mag_path = self.path / mag.to_layer_name()
         if mag_path.exists():
@@ -191,7 +187,7 @@ class MagManagement:
                 f"{mag_path} exists on disk but is not in the properties"
             )
         shape = xyz_box.align_with_mag(mag, ceil=True).in_mag(mag).bottomright
-        create_array(mag_path, spec, shape, _extra_ends(box))
+        create_array(mag_path, spec, shape, extra_axis_ends(box))
         self._register_mag(mag, mag_path, spec)
         return self.get_mag(mag)
 
@@ -202,7 +198,7 @@ class MagManagement:
         order = (
             dict(AXIS_ORDER)
             if isinstance(box, BoundingBox)
-            else {a: i for a, i in zip(box.axes, box.index, strict=True) if a in _CXYZ}
+            else {a: i for a, i in zip(box.axes, box.index, strict=True) if a in CXYZ_AXES}
         )
         mag_props = MagProperties(
             mag=mag,

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, NDBoundingBox, Vec3Int
 from wkdist.jobs.downsampling import upsample_cxyz
+from wkdist.properties import CXYZ_AXES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from wkdist.dataset.mag_view import MagView
 
-_CXYZ = ("c", "x", "y", "z")
 #: edge of the x, y, z pieces (Mag voxels; rounded to whole chunks)
 _PIECE_EDGE = 512
 
@@ -38,7 +38,7 @@ def _pieces(target: MagView) -> Iterator[NDBoundingBox]:
     box = _nd_box(target)
     chunk = target.info.chunk_shape
     edge = chunk * (Vec3Int.full(_PIECE_EDGE) // chunk).pairmax(1) * target.mag.to_vec3_int()
-    extra = [a for a in box.axes if a not in _CXYZ]
+    extra = [a for a in box.axes if a not in CXYZ_AXES]
     for xyz in BoundingBox(box.topleft_xyz, box.size_xyz).chunk(edge, edge):
         piece = box.with_topleft_xyz(xyz.topleft).with_size_xyz(xyz.size)
         for position in itertools.product(*(range(*box.get_bounds(a)) for a in extra)):

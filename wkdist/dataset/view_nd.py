@@ -18,12 +18,12 @@ from wkdist.dataset._data import coerce_dtype
 from wkdist.dataset.view_boxes import check_shard_alignment
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, NDBoundingBox, Vec3Int
+from wkdist.properties import CXYZ_AXES
 
 if TYPE_CHECKING:
     from wkdist.dataset.view import View
     from wkdist.geometry import Vec3IntLike
 
-_CXYZ = ("c", "x", "y", "z")
 _BOX_ARGS = ("relative_offset", "absolute_offset", "relative_bounding_box",
              "absolute_bounding_box")  # fmt: skip
 
@@ -90,8 +90,8 @@ def resolve_nd_box(
     elif data_shape is not None:
         box = view_box
         for axis, extent in zip(view_box.axes, data_shape, strict=True):
-            if axis in _CXYZ[1:]:
-                extent *= mag[_CXYZ.index(axis) - 1]
+            if axis in CXYZ_AXES[1:]:
+                extent *= mag[CXYZ_AXES.index(axis) - 1]
             box = box.with_bounds(axis, box.get_bounds(axis)[0], extent)
         box = _offset_xyz(view_box, box, given)
     elif size is None:
@@ -125,17 +125,17 @@ def to_cxyz(data: np.ndarray, axes: tuple[str, ...]) -> np.ndarray:
     """Stored-order ``data`` as ``(C, X, Y, Z)``: c and z added if missing (length 1);
     other axes must have length 1."""
     for axis, extent in zip(axes, data.shape, strict=True):
-        if axis not in _CXYZ and extent != 1:
+        if axis not in CXYZ_AXES and extent != 1:
             raise InvalidArgumentError(
                 f"cannot return (c, x, y, z) data: the axis {axis!r} has {extent} voxels; "
                 "read one position of it (a box of size 1 there), or use read()"
             )
-    kept = [a for a in axes if a in _CXYZ]
-    missing = [a for a in _CXYZ if a not in kept]
-    shape = [n for a, n in zip(axes, data.shape, strict=True) if a in _CXYZ]
+    kept = [a for a in axes if a in CXYZ_AXES]
+    missing = [a for a in CXYZ_AXES if a not in kept]
+    shape = [n for a, n in zip(axes, data.shape, strict=True) if a in CXYZ_AXES]
     data = data.reshape(shape + [1] * len(missing))
     kept += missing
-    return np.moveaxis(data, [kept.index(a) for a in _CXYZ], range(4))
+    return np.moveaxis(data, [kept.index(a) for a in CXYZ_AXES], range(4))
 
 
 def from_cxyz(data: np.ndarray, axes: tuple[str, ...]) -> np.ndarray:
@@ -144,14 +144,14 @@ def from_cxyz(data: np.ndarray, axes: tuple[str, ...]) -> np.ndarray:
         raise InvalidArgumentError(
             f"write_cxyz() takes (C, X, Y, Z) data; got shape {np.shape(data)}"
         )
-    missing = [i for i, a in enumerate(_CXYZ) if a not in axes]
+    missing = [i for i, a in enumerate(CXYZ_AXES) if a not in axes]
     if any(data.shape[i] != 1 for i in missing):
         raise InvalidArgumentError(
             f"data of shape {data.shape} has more than one voxel along "
-            f"{[_CXYZ[i] for i in missing]}, which the layer ({axes}) does not have"
+            f"{[CXYZ_AXES[i] for i in missing]}, which the layer ({axes}) does not have"
         )
     data = data.reshape([n for i, n in enumerate(data.shape) if i not in missing])
-    source = [a for a in _CXYZ if a in axes]
+    source = [a for a in CXYZ_AXES if a in axes]
     extra = [a for a in axes if a not in source]
     data = data.reshape(data.shape + (1,) * len(extra))
     source += extra

@@ -8,7 +8,15 @@ methods, write with :func:`update_properties` (locked read-modify-write) or
 from __future__ import annotations
 
 from ._stages import is_staged
-from .axes import box_3d, extended_layer_box, layer_axes, layer_box, with_layer_box
+from .axes import (
+    CXYZ_AXES,
+    box_3d,
+    extended_layer_box,
+    extra_axis_ends,
+    layer_axes,
+    layer_box,
+    with_layer_box,
+)
 from .element_class import dtype_from_element_class, element_class_from_dtype
 from .json_codec import (
     AXIS_ORDER,
@@ -46,6 +54,7 @@ __all__ = [
     "AXIS_ORDER",
     "CATEGORIES",
     "COLOR_CATEGORY",
+    "CXYZ_AXES",
     "DATA_FORMATS",
     "LENGTH_UNITS",
     "LOCK_FILE_NAME",
@@ -62,6 +71,7 @@ __all__ = [
     "dumps_properties",
     "element_class_from_dtype",
     "extended_layer_box",
+    "extra_axis_ends",
     "is_staged",
     "layer_axes",
     "layer_box",

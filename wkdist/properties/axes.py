@@ -20,9 +20,19 @@ from wkdist.geometry import BoundingBox, NDBoundingBox, NormalizedBoundingBox
 if TYPE_CHECKING:
     from wkdist.properties.model import LayerProperties
 
-__all__ = ["box_3d", "extended_layer_box", "layer_axes", "layer_box", "with_layer_box"]
+__all__ = [
+    "CXYZ_AXES",
+    "box_3d",
+    "extended_layer_box",
+    "extra_axis_ends",
+    "layer_axes",
+    "layer_box",
+    "with_layer_box",
+]
 
-_CXYZ = ("c", "x", "y", "z")
+#: the axes of 3-d layers, in their default stored order
+CXYZ_AXES = ("c", "x", "y", "z")
+_CXYZ = CXYZ_AXES
 #: the default order, channel left implicit (files from before webknossos 3.2.3)
 _IMPLICIT_CHANNEL = {"x": 1, "y": 2, "z": 3}
 
@@ -138,3 +148,10 @@ def extended_layer_box(
         xyz = BoundingBox(box.topleft_xyz, box.size_xyz).extended_by(other)
         return box.with_topleft_xyz(xyz.topleft_xyz).with_size_xyz(xyz.size_xyz)
     return box.extended_by(other)
+
+
+def extra_axis_ends(box: BoundingBox | NDBoundingBox) -> dict[str, int] | None:
+    """The ends of ``box`` along its axes other than c, x, y, z (``None`` for 3-d boxes)."""
+    if isinstance(box, BoundingBox):
+        return None
+    return {a: e for a, e in zip(box.axes, box.bottomright, strict=True) if a not in _CXYZ}
