@@ -80,7 +80,6 @@ def test_copies_take_the_attachments_along(tmp_path: Path, files: Path) -> None:
     layer = _segmentation(wk, tmp_path / "src")
     _add_some(wk, layer, files)
     copied = wk.Dataset(tmp_path / "dst", voxel_size=(1, 1, 1)).add_layer_as_copy(layer)
-    assert _stored(tmp_path / "dst") == _stored(tmp_path / "src")
     assert (
         copied.attachments.agglomerates[0].path
         == tmp_path / "dst" / "seg" / "agglomerates" / "agg5"
@@ -88,7 +87,50 @@ def test_copies_take_the_attachments_along(tmp_path: Path, files: Path) -> None:
     assert (tmp_path / "dst" / "seg" / "agglomerates" / "agg5" / "zarr.json").exists()
     whole = layer.dataset.copy_dataset(tmp_path / "whole").get_layer("seg")
     assert (tmp_path / "whole" / "seg" / "segmentIndex" / "main" / "zarr.json").exists()
-    assert whole.attachments.meshes[0].path == files / "meshfile.hdf5"  # a reference stays one
+    # a local file outside the dataset is copied too; a URL stays a reference
+    assert whole.attachments.meshes[0].path == tmp_path / "whole" / "seg" / "meshes" / "meshfile.hdf5"
+    assert (tmp_path / "whole" / "seg" / "meshes" / "meshfile.hdf5").read_text() == "mesh"
+    assert whole.attachments.connectomes[0].path == "http://example.com/c.zarr"
+
+
+def _with_local_attachments(impl: Any, root: Path, files: Path) -> Any:  # noqa: ANN401
+    """A segmentation layer with one attachment inside its dataset and one outside."""
+    layer = _segmentation(impl, root / "src")
+    fmt = impl.AttachmentDataFormat
+    inside = root / "src" / "seg" / "meshes" / "meshfile.hdf5"
+    inside.parent.mkdir(parents=True)
+    inside.write_text("mesh")
+    layer.attachments.add_attachment_as_ref(
+        impl.MeshAttachment.from_path_and_name(inside, "meshfile", data_format=fmt.HDF5)
+    )
+    layer.attachments.add_attachment_as_ref(
+        impl.AgglomerateAttachment.from_path_and_name(
+            files / "agglomerate_view_5", "agg5", data_format=fmt.Zarr3
+        )
+    )
+    return layer
+
+
+def test_copied_and_linked_layers_store_what_webknossos_stores(
+    tmp_path: Path, files: Path
+) -> None:
+    for impl, root in ((wk, tmp_path / "mine"), (ref, tmp_path / "theirs")):
+        layer = _with_local_attachments(impl, root, files)
+        impl.Dataset(root / "copy", voxel_size=(1, 1, 1)).add_layer_as_copy(layer)
+        with pytest.warns(DeprecationWarning):
+            impl.Dataset(root / "link", voxel_size=(1, 1, 1)).add_symlink_layer(
+                layer, make_relative=True
+            )
+    for name in ("copy", "link"):
+        assert _stored(tmp_path / "mine" / name) == _stored(tmp_path / "theirs" / name)
+    # copies hold every file; a linked layer names the source's files, not through the link
+    copied = wk.Dataset.open(tmp_path / "mine" / "copy").get_segmentation_layer("seg")
+    assert copied.attachments.agglomerates[0].path == (
+        tmp_path / "mine" / "copy" / "seg" / "agglomerates" / "agg5"
+    )
+    linked = wk.Dataset.open(tmp_path / "mine" / "link").get_segmentation_layer("seg")
+    assert linked.attachments.meshes[0].path == tmp_path / "mine" / "src" / "seg" / "meshes" / "meshfile.hdf5"
+    assert linked.attachments.agglomerates[0].path == files / "agglomerate_view_5"
 
 
 def test_bad_attachments_are_refused(tmp_path: Path, files: Path) -> None:

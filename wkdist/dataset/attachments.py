@@ -206,12 +206,13 @@ class Attachments(LegacyAttachmentMethods):
 
 
 def copy_attachments(source: Layer, target: Layer) -> None:
-    """Give ``target`` the attachments of ``source``: files inside the source dataset
-    are copied (into ``target``'s layer folder), others are added as references."""
+    """Give ``target`` the attachments of ``source``: local files (inside the source
+    dataset or not) are copied into ``target``'s layer folder, as the reference's
+    copies do; attachments in object storage or on the web are added as references."""
     target_attachments = Attachments(target)
     target._update(attachments=None)
     for attachment in Attachments(source):
-        if attachment._properties.path.startswith("./"):
-            target_attachments.add_attachment_as_copy(attachment)
-        else:
+        if isinstance(attachment.path, str):  # a URL
             target_attachments.add_attachment_as_ref(attachment)
+        else:
+            target_attachments.add_attachment_as_copy(attachment)

@@ -350,7 +350,14 @@ class LayerManagement:
             dataclasses.replace(foreign._properties.get_mag(mag), path=mag_path(view.path))
             for mag, view in foreign.mags.items()
         )
-        new_props = dataclasses.replace(foreign._properties, name=new_name, mags=mags)
+        # attachments name the foreign files as the mags do (not through the link)
+        foreign_root = require_local(foreign.dataset.path, "add_symlink_layer").resolve()
+        attachments = layer_refs.rebased_attachments(
+            foreign._properties.attachments, lambda stored: mag_path(foreign_root / stored)
+        )
+        new_props = dataclasses.replace(
+            foreign._properties, name=new_name, mags=mags, attachments=attachments
+        )
         self._update_properties(lambda props: props.with_layer(new_props))
         layer = self.get_layer(new_name)
         layer._read_only = True  # its files belong to the other dataset

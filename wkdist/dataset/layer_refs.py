@@ -20,32 +20,29 @@ from wkdist.errors import AlreadyExistsError
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from wkdist.dataset.dataset import Dataset
     from wkdist.dataset.layer import Layer
-    from wkdist.location import Location
 
 
-def _rebased_attachments(
-    attachments: Mapping[str, Any] | None, source_root: Location, target_root: Location
+def rebased_attachments(
+    attachments: Mapping[str, Any] | None, rebase: Callable[[str], str]
 ) -> Mapping[str, Any] | None:
-    """The attachments mapping with every relative ``path`` made to name the same
-    file from ``target_root`` (absolute unless it lies inside it)."""
+    """The attachments mapping with every local ``path`` (not a URL) replaced by
+    ``rebase(path)``."""
     if attachments is None:
         return None
 
-    def rebase(entry: object) -> object:
+    def rebased(entry: object) -> object:
         if isinstance(entry, list):
-            return [rebase(item) for item in entry]
+            return [rebased(item) for item in entry]
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
             return entry
         stored = entry["path"]
-        if "://" in stored or Path(stored).is_absolute():
-            return entry
-        return {**entry, "path": dump_mag_path(source_root / stored, target_root)}
+        return entry if "://" in stored else {**entry, "path": rebase(stored)}
 
-    return {key: rebase(value) for key, value in attachments.items()}
+    return {key: rebased(value) for key, value in attachments.items()}
 
 
 def add_layer_as_ref(
@@ -70,8 +67,12 @@ def add_layer_as_ref(
         foreign._properties,
         name=name,
         mags=mags,
-        attachments=_rebased_attachments(
-            foreign._properties.attachments, foreign.dataset.path, dataset.path
+        # relative paths made to name the same files from here (absolute unless inside)
+        attachments=rebased_attachments(
+            foreign._properties.attachments,
+            lambda stored: stored
+            if Path(stored).is_absolute()
+            else dump_mag_path(foreign.dataset.path / stored, dataset.path),
         ),
     )
     dataset._update_properties(lambda ds_props: ds_props.with_layer(props))
