@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 
 import dask
 import dask.array as da
@@ -94,15 +93,45 @@ def test_many_shards_are_batched_without_reading(tmp_path):
     assert not any((tmp_path / "big" / "c" / "1").rglob("c/*"))
 
 
+def _write_tasks(plan):
+    return [key for key in dict(plan.dask) if isinstance(key, tuple) and "wkdist-write" in key[0]]
+
+
 def test_shard_aligned_input_blocks_are_written_as_they_are(tmp_path):
     target = wk.Dataset(tmp_path / "dst", voxel_size=(1, 1, 1))
     mag = target.add_layer("c", "color").add_mag(1, shard_shape=64)
     aligned = da.ones((1, 256, 128, 64), dtype=np.uint8, chunks=(1, 128, 64, 64))
     plan = mag.write(aligned, absolute_offset=(0, 0, 0), compute=False)
     assert not any("rechunk" in str(key) for key in dict(plan.dask))
+    assert len(_write_tasks(plan)) == 4  # one per block of two shards
     plan.compute()
     assert mag.read().sum() == 256 * 128 * 64
-    # blocks straddling shard borders are rechunked onto the shard grid
+
+
+@pytest.mark.parametrize("x_chunks", [96, 32])
+def test_blocks_of_the_same_shards_share_one_write_task(tmp_path, x_chunks):
+    # 96: blocks straddle shard borders, 0-192 and 192-256 are whole shards;
+    # 32: two blocks per shard. Neither is rechunked.
+    mag = wk.Dataset(tmp_path / "dst", voxel_size=(1, 1, 1)).add_layer("c", "color").add_mag(
+        1, shard_shape=64
+    )
+    data = np.random.default_rng(3).integers(0, 200, (1, 256, 128, 64), dtype=np.uint8)
+    blocks = da.from_array(np.asfortranarray(data), chunks=(1, x_chunks, 64, 64))
+    plan = mag.write(blocks, absolute_offset=(0, 0, 0), compute=False)
+    assert not any("rechunk" in str(key) for key in dict(plan.dask))
+    assert len(_write_tasks(plan)) == {96: 2 * 2, 32: 4 * 2}[x_chunks]
+    with dask.config.set(scheduler="threads"):
+        plan.compute()
+    np.testing.assert_array_equal(mag.read(), data)
+
+
+def test_write_cells_beyond_the_task_memory_are_rechunked(tmp_path):
+    mag = wk.Dataset(tmp_path / "dst", voxel_size=(1, 1, 1)).add_layer("c", "color").add_mag(
+        1, shard_shape=64
+    )
     straddling = da.ones((1, 256, 128, 64), dtype=np.uint8, chunks=(1, 96, 64, 64))
-    plan = mag.write(straddling, absolute_offset=(0, 0, 0), compute=False)
+    with dask.config.set({"wkdist.write.task-memory": "300KiB"}):  # a cell of 192 is 768 KiB
+        plan = mag.write(straddling, absolute_offset=(0, 0, 0), compute=False)
     assert any("rechunk" in str(key) for key in dict(plan.dask))
+    plan.compute()
+    assert mag.read().sum() == 256 * 128 * 64

@@ -12,13 +12,13 @@ Sources are of two kinds:
 * a *shard producer* (:class:`~wkdist.dask_bridge.tasks.ShardProducer`): a
   frozen dataclass that makes the voxels of any target box itself (copy,
   downsampling, compression); a task holds one shard (or piece) at a time;
-* :class:`DaskBlocks`: a dask array whose blocks lie on the target's shard
-  grid; each batch is one block, computed by dask and handed to its write task.
+* :class:`DaskBlocks`: a dask array whose blocks group into cells of whole
+  target shards; each batch is one cell, its blocks computed by dask and
+  handed to its write task.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
 import itertools
 import math
@@ -58,35 +58,47 @@ Key = tuple[Any, ...]
 
 @dataclass(frozen=True)
 class DaskBlocks:
-    """Source of a dask-array write: ``array``'s blocks, each one batch of the plan.
+    """Source of a dask-array write: ``array``'s blocks, grouped into cells, one
+    batch of the plan each.
 
     ``array`` is ``(C, X, Y, Z)`` in the target mag's voxels with one channel
-    block; its voxel ``[:, 0, 0, 0]`` goes to ``origin``. Compared and
-    tokenized by the array's name (dask names are content tokens).
+    block; its voxel ``[:, 0, 0, 0]`` goes to ``origin``. ``cells`` gives, per
+    axis x, y, z, the block indices where cells start and the number of
+    blocks (``(0, 1, ..., n)``: every block a cell). Compared and tokenized by
+    the array's name (dask names are content tokens) and the cells.
     """
 
     name: str
     origin: Vec3Int
+    cells_per_axis: tuple[tuple[int, ...], ...]
     array: da.Array = field(compare=False, repr=False)
 
     @classmethod
-    def of(cls, array: da.Array, origin: Vec3Int) -> DaskBlocks:
-        return cls(array.name, origin, array)
+    def of(cls, array: da.Array, origin: Vec3Int, cells: tuple[tuple[int, ...], ...]) -> DaskBlocks:
+        return cls(array.name, origin, cells, array)
 
-    def blocks(self) -> Iterable[BoundingBox]:
-        """The box of every block, in target-mag voxels (x outermost, z innermost)."""
-        starts = [np.cumsum((0, *sizes[:-1])) for sizes in self.array.chunks[1:]]
-        for (sx, nx), (sy, ny), (sz, nz) in itertools.product(
-            *(zip(s, c, strict=True) for s, c in zip(starts, self.array.chunks[1:], strict=True))
+    def _edges(self) -> list[np.ndarray]:
+        return [np.cumsum((0, *sizes)) for sizes in self.array.chunks[1:]]
+
+    def cells(self) -> Iterable[BoundingBox]:
+        """The box of every cell, in target-mag voxels (x outermost, z innermost)."""
+        ranges = [
+            [(int(edges[a]), int(edges[b])) for a, b in itertools.pairwise(borders)]
+            for edges, borders in zip(self._edges(), self.cells_per_axis, strict=True)
+        ]
+        for (x0, x1), (y0, y1), (z0, z1) in itertools.product(*ranges):
+            yield BoundingBox(self.origin + Vec3Int(x0, y0, z0), Vec3Int(x1 - x0, y1 - y0, z1 - z0))
+
+    def block_keys(self, box: BoundingBox) -> list[Any]:
+        """The graph keys of the blocks of the cell at ``box`` (a box of
+        :meth:`cells`), nested one list level per axis (C, X, Y, Z)."""
+        indices = []
+        for start, stop, edges in zip(
+            box.topleft - self.origin, box.bottomright - self.origin, self._edges(), strict=True
         ):
-            yield BoundingBox(self.origin + Vec3Int(int(sx), int(sy), int(sz)), Vec3Int(nx, ny, nz))
-
-    def block_key(self, box: BoundingBox) -> Key:
-        """The graph key of the block at ``box`` (a box of :meth:`blocks`)."""
-        index = []
-        for start, sizes in zip(box.topleft - self.origin, self.array.chunks[1:], strict=True):
-            index.append(bisect.bisect_right(list(itertools.accumulate(sizes)), start))
-        return (self.name, 0, *index)
+            indices.append(range(int(np.searchsorted(edges, start)), int(np.searchsorted(edges, stop))))
+        ix, iy, iz = indices
+        return [[[[(self.name, 0, x, y, z) for z in iz] for y in iy] for x in ix]]
 
     def __call__(self, box: BoundingBox) -> np.ndarray:
         """Compute the voxels of ``box`` here (for executors that run no dask graph)."""
@@ -96,7 +108,7 @@ class DaskBlocks:
         return np.asarray(region.compute(scheduler="sync"))
 
     def __dask_tokenize__(self) -> tuple[object, ...]:
-        return (type(self).__name__, self.name, tuple(self.origin))
+        return (type(self).__name__, self.name, tuple(self.origin), self.cells_per_axis)
 
 
 @dataclass(frozen=True, repr=False)
@@ -209,7 +221,7 @@ class WritePlan:
         """The write task of each batch; ``after`` is appended as a last argument."""
         tasks: dict[Key, tuple[Any, ...]] = {}
         for index, batch in enumerate(self.batches):
-            key = self.source.block_key(batch[0]) if isinstance(self.source, DaskBlocks) else None
+            key = self.source.block_keys(batch[0]) if isinstance(self.source, DaskBlocks) else None
             tasks[(self.write_name, index)] = (*self._task(batch, key), *after)
         return tasks
 

@@ -15,20 +15,24 @@ result instead (one contiguous copy per block, none for a single block).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import dask
 import dask.array as da
 import numpy as np
-from dask.array.core import finalize as dask_finalize
 from dask.base import tokenize
+from dask.utils import parse_bytes
 
+from wkdist.config import worker_count
+from wkdist.dask_bridge.assembly import assemble
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int, grid_chunks
 from wkdist.storage import DataFormat, array_class
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Mapping
 
     from wkdist.geometry import Vec3IntLike
     from wkdist.location import Location
@@ -108,43 +112,6 @@ def _touched(key: object, size: int) -> tuple[int, int, Any]:
     return low, int(chosen_indices.max()) + 1, chosen_indices - low
 
 
-def assemble(results: list[Any]) -> np.ndarray:
-    """The whole array from the nested list of computed blocks (one level per axis).
-
-    Blocks that are all Fortran-ordered are copied into one Fortran-ordered
-    array (a lone block is returned as it is); anything else goes to dask's
-    own assembly (C order).
-    """
-    blocks = dict(_indexed_blocks(results, ()))
-    if not all(isinstance(b, np.ndarray) and b.flags.f_contiguous for b in blocks.values()):
-        return dask_finalize(results)  # type: ignore[no-any-return]
-    if len(blocks) == 1:
-        return next(iter(blocks.values()))
-    last = max(blocks)
-    ndim = len(last)
-    sizes = [
-        [blocks[(0,) * axis + (i,) + (0,) * (ndim - axis - 1)].shape[axis] for i in range(n + 1)]
-        for axis, n in enumerate(last)
-    ]
-    starts = [np.cumsum([0, *axis_sizes]) for axis_sizes in sizes]
-    first = blocks[(0,) * ndim]
-    out = np.empty([int(s[-1]) for s in starts], dtype=first.dtype, order="F")
-    for index, block in blocks.items():
-        where = tuple(
-            slice(int(s[i]), int(s[i + 1])) for s, i in zip(starts, index, strict=True)
-        )
-        out[where] = block
-    return out
-
-
-def _indexed_blocks(nested: object, index: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], Any]]:
-    if isinstance(nested, list):
-        for i, item in enumerate(nested):
-            yield from _indexed_blocks(item, (*index, i))
-    else:
-        yield index, nested
-
-
 class StorageOrderArray(da.Array):
     """A dask array whose blocks are in the storage's memory order (x fastest).
 
@@ -171,9 +138,43 @@ class StorageOrderArray(da.Array):
         return StorageOrderArray(dsk, name, self.chunks, self.dtype, self._meta)  # type: ignore[no-untyped-call]
 
 
-def _block_shape(chunks: Vec3IntLike | int | None, spec: ArraySpec, path: Location) -> Vec3Int:
+def default_block_shape(spec: ArraySpec, box: BoundingBox) -> Vec3Int:
+    """The shard shape, split while ``box`` has too few blocks to keep this
+    machine's cores busy.
+
+    A block is one shard, so each task reads whole files, unless ``box`` has
+    fewer than two blocks per CPU: then blocks larger than dask's
+    ``array.chunk-size`` are halved (whole storage chunks; along z first, the
+    slowest axis in storage order, so halves stay contiguous) until there are
+    enough of them. A mag of one 1024³ shard thus becomes several blocks that
+    the user's block-wise work runs on in parallel, and a write back into a
+    mag takes a shard's blocks in one task (see ``plan_write``).
+    """
+    block = spec.shard_shape
+    chunk = spec.chunk_shape
+    limit = parse_bytes(dask.config.get("array.chunk-size"))
+    voxel_bytes = spec.num_channels * spec.dtype.itemsize
+    wanted = 2 * worker_count()
+    while math.prod(len(cuts) for cuts in grid_chunks(box, block)) < wanted:
+        clipped = block.pairmin(box.size)
+        if clipped.prod() * voxel_bytes <= limit:
+            break
+        halvable = [
+            axis
+            for axis in (2, 1, 0)
+            if clipped[axis] > chunk[axis] and block[axis] % (2 * chunk[axis]) == 0
+        ]
+        if not halvable:
+            break
+        block = block.with_replaced(halvable[0], block[halvable[0]] // 2)
+    return block
+
+
+def _block_shape(
+    chunks: Vec3IntLike | int | None, spec: ArraySpec, path: Location, box: BoundingBox
+) -> Vec3Int:
     if chunks is None:
-        return spec.shard_shape
+        return default_block_shape(spec, box)
     if isinstance(chunks, int):
         block = Vec3Int.full(chunks)
     else:
@@ -197,7 +198,8 @@ def view_to_dask(
     the mag at ``path``.
 
     Blocks follow the storage shard grid (anchored at the origin, clipped at the
-    box), or a grid of ``chunks`` (x, y, z edge lengths, multiples of the
+    box; shards split in halves where the box has few, see
+    :func:`default_block_shape`), or a grid of ``chunks`` (x, y, z edge lengths, multiples of the
     storage chunk shape). Blocks are Fortran-ordered numpy arrays (see the
     module docstring). Creating the array reads the metadata file once and no
     voxel data; the array shows the mag as the metadata described it then.
@@ -207,7 +209,7 @@ def view_to_dask(
     region = StorageRegion(
         array.path, data_format, array.metadata, box, spec.num_channels, spec.dtype
     )
-    block = _block_shape(chunks, spec, path)
+    block = _block_shape(chunks, spec, path, box)
     dask_chunks = ((spec.num_channels,), *grid_chunks(box, block))
     name = f"wkdist-read-{tokenize(region, dask_chunks)}"
     plain = da.from_array(

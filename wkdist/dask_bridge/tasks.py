@@ -18,11 +18,12 @@ import socket
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from wkdist.config import byte_setting
+from wkdist.dask_bridge.assembly import assemble
 from wkdist.errors import ShardFailedError
 from wkdist.geometry import BoundingBox, Vec3Int
 from wkdist.properties import merge_bounding_boxes
@@ -136,12 +137,18 @@ def presize_target(target: WriteTarget, needed_shape: Vec3Int) -> None:
 def write_block(
     target: WriteTarget,
     topleft: Vec3Int,
-    block: np.ndarray,
+    block: np.ndarray | list[Any],
     clip_mag1: BoundingBox,
     _presized: None = None,
 ) -> BatchResult:
     """Write one block (whole target shards, in the mag's voxels) and return the
-    Mag(1) box it covered, clipped to the requested box. Idempotent."""
+    Mag(1) box it covered, clipped to the requested box. Idempotent.
+
+    ``block`` may come as the nested list (one level per axis) of the blocks
+    that make it up; they are put together in their memory order first.
+    """
+    if isinstance(block, list):
+        block = assemble(block)
     box = BoundingBox(topleft, Vec3Int(block.shape[1:]))
     array = open_array(target.path, target.data_format)
     with reporting_shard(target, box):

@@ -1,6 +1,6 @@
 """Planning the write of a dask array into a mag: a :class:`~wkdist.dask_bridge.plan.WritePlan`
-whose batches are the array's blocks, rechunked onto the target's shard grid
-where needed.
+whose batches are the array's blocks (several small blocks of one shard in one
+batch), rechunked onto the target's shard grid where needed.
 
 No write task touches the properties file, and no two write tasks touch the
 same shard: block borders lie on the target's shard grid.
@@ -52,20 +52,33 @@ def batch_shape(spec: ArraySpec, box_in_mag: BoundingBox) -> Vec3Int:
     return shard * Vec3Int(factor)
 
 
-def _usable_as_blocks(data: da.Array, spec: ArraySpec, box_in_mag: BoundingBox) -> bool:
-    """Whether ``data``'s own blocks can be written as they are: one channel block,
-    every border on the shard grid, each block within ``wkdist.write.task-memory``,
-    and no more blocks than ``wkdist.write.max-tasks``. Rechunking such input
-    would only cost copies and transfers between workers."""
-    if len(data.chunks[0]) != 1 or data.npartitions > int(setting("write.max-tasks")):
-        return False
-    grid = zip(box_in_mag.topleft, data.chunks[1:], spec.shard_shape, strict=True)
-    for start, sizes, step in grid:
-        edges = np.cumsum((start, *sizes))[1:-1]
-        if np.any(edges % step):
-            return False
-    largest = int(math.prod(max(sizes) for sizes in data.chunks)) * int(data.dtype.itemsize)
-    return largest <= byte_setting("write.task-memory")
+def write_cells(
+    data: da.Array, spec: ArraySpec, box_in_mag: BoundingBox
+) -> tuple[tuple[int, ...], ...] | None:
+    """How ``data``'s own blocks group into write tasks, or ``None`` if they cannot.
+
+    Cells are runs of blocks between block borders that lie on the target's
+    shard grid (per axis, the indices of the blocks where cells start, and the
+    number of blocks): a block as large as a shard or more is a cell of its
+    own, smaller blocks of one shard share a cell. No two cells touch the same
+    shard. ``None`` unless there is one channel block, every cell is within
+    ``wkdist.write.task-memory`` and there are at most ``wkdist.write.max-tasks``
+    cells: then rechunking is cheaper than the copies and transfers it saves.
+    """
+    if len(data.chunks[0]) != 1:
+        return None
+    cells: list[tuple[int, ...]] = []
+    largest = int(data.shape[0]) * int(data.dtype.itemsize)
+    for start, sizes, step in zip(box_in_mag.topleft, data.chunks[1:], spec.shard_shape, strict=True):
+        edges = np.cumsum((0, *sizes))
+        borders = tuple(i for i, edge in enumerate(edges) if i in (0, len(sizes)) or (start + edge) % step == 0)
+        cells.append(borders)
+        largest *= int(max(np.diff(edges[list(borders)])))
+    if math.prod(len(borders) - 1 for borders in cells) > int(setting("write.max-tasks")):
+        return None
+    if largest > byte_setting("write.task-memory"):
+        return None
+    return tuple(cells)
 
 
 def _as_cxyz(data: da.Array, spec: ArraySpec) -> da.Array:
@@ -99,8 +112,9 @@ def plan_write(
     """Plan writing ``data`` (``(C, X, Y, Z)`` or ``(X, Y, Z)`` in the target mag's
     voxels) to the Mag(1) box ``box_mag1``; nothing runs until the plan is run.
 
-    ``data`` is rechunked onto the target's shard grid (batches of shards, see
-    :func:`batch_shape`) unless its own blocks can be written as they are.
+    ``data``'s blocks are written as they are, those of one shard by one task
+    (see :func:`write_cells`), or else rechunked onto the target's shard grid
+    (batches of shards, see :func:`batch_shape`).
     """
     data = _as_cxyz(data, spec)
     box_in_mag = box_mag1.in_mag(target.mag)
@@ -109,15 +123,17 @@ def plan_write(
             f"data has the shape {data.shape}, but the box {box_mag1} is "
             f"{tuple(box_in_mag.size)} voxels in mag {target.mag.to_layer_name()}"
         )
-    if not _usable_as_blocks(data, spec, box_in_mag):
+    cells = write_cells(data, spec, box_in_mag)
+    if cells is None:
         block = batch_shape(spec, box_in_mag)
         data = data.rechunk(((spec.num_channels,), *grid_chunks(box_in_mag, block)))
-    source = DaskBlocks.of(data, box_in_mag.topleft)
+        cells = tuple(tuple(range(len(sizes) + 1)) for sizes in data.chunks[1:])
+    source = DaskBlocks.of(data, box_in_mag.topleft, cells)
     return WritePlan(
         source,
         target,
         box_in_mag.bottomright,
-        tuple((box,) for box in source.blocks()),
+        tuple((box,) for box in source.cells()),
         box_mag1,
         spec.shard_shape,
     )
