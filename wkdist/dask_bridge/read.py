@@ -15,17 +15,13 @@ result instead (one contiguous copy per block, none for a single block).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import dask
 import dask.array as da
 import numpy as np
 from dask.base import tokenize
-from dask.utils import parse_bytes
 
-from wkdist.config import worker_count
 from wkdist.dask_bridge.assembly import assemble
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int, grid_chunks
@@ -138,43 +134,9 @@ class StorageOrderArray(da.Array):
         return StorageOrderArray(dsk, name, self.chunks, self.dtype, self._meta)  # type: ignore[no-untyped-call]
 
 
-def default_block_shape(spec: ArraySpec, box: BoundingBox) -> Vec3Int:
-    """The shard shape, split while ``box`` has too few blocks to keep this
-    machine's cores busy.
-
-    A block is one shard, so each task reads whole files, unless ``box`` has
-    fewer than two blocks per CPU: then blocks larger than dask's
-    ``array.chunk-size`` are halved (whole storage chunks; along z first, the
-    slowest axis in storage order, so halves stay contiguous) until there are
-    enough of them. A mag of one 1024³ shard thus becomes several blocks that
-    the user's block-wise work runs on in parallel, and a write back into a
-    mag takes a shard's blocks in one task (see ``plan_write``).
-    """
-    block = spec.shard_shape
-    chunk = spec.chunk_shape
-    limit = parse_bytes(dask.config.get("array.chunk-size"))
-    voxel_bytes = spec.num_channels * spec.dtype.itemsize
-    wanted = 2 * worker_count()
-    while math.prod(len(cuts) for cuts in grid_chunks(box, block)) < wanted:
-        clipped = block.pairmin(box.size)
-        if clipped.prod() * voxel_bytes <= limit:
-            break
-        halvable = [
-            axis
-            for axis in (2, 1, 0)
-            if clipped[axis] > chunk[axis] and block[axis] % (2 * chunk[axis]) == 0
-        ]
-        if not halvable:
-            break
-        block = block.with_replaced(halvable[0], block[halvable[0]] // 2)
-    return block
-
-
-def _block_shape(
-    chunks: Vec3IntLike | int | None, spec: ArraySpec, path: Location, box: BoundingBox
-) -> Vec3Int:
+def _block_shape(chunks: Vec3IntLike | int | None, spec: ArraySpec, path: Location) -> Vec3Int:
     if chunks is None:
-        return default_block_shape(spec, box)
+        return spec.shard_shape
     if isinstance(chunks, int):
         block = Vec3Int.full(chunks)
     else:
@@ -198,8 +160,7 @@ def view_to_dask(
     the mag at ``path``.
 
     Blocks follow the storage shard grid (anchored at the origin, clipped at the
-    box; shards split in halves where the box has few, see
-    :func:`default_block_shape`), or a grid of ``chunks`` (x, y, z edge lengths, multiples of the
+    box), or a grid of ``chunks`` (x, y, z edge lengths, multiples of the
     storage chunk shape). Blocks are Fortran-ordered numpy arrays (see the
     module docstring). Creating the array reads the metadata file once and no
     voxel data; the array shows the mag as the metadata described it then.
@@ -209,7 +170,7 @@ def view_to_dask(
     region = StorageRegion(
         array.path, data_format, array.metadata, box, spec.num_channels, spec.dtype
     )
-    block = _block_shape(chunks, spec, path, box)
+    block = _block_shape(chunks, spec, path)
     dask_chunks = ((spec.num_channels,), *grid_chunks(box, block))
     name = f"wkdist-read-{tokenize(region, dask_chunks)}"
     plain = da.from_array(
