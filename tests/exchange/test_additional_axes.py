@@ -140,6 +140,10 @@ def test_layer_without_channel_axis_from_zarr_array(tmp_path: Path) -> None:
     np.testing.assert_array_equal(mag.read(), data)
     np.testing.assert_array_equal(mag.read_cxyz(), data[None])
     assert mag.info.bounding_box.axes == ("x", "y", "z")
+    # write_cxyz with the offset keywords, and a sub-view of the first octant
+    mag.write_cxyz(data[None] // 2, relative_offset=(0, 0, 0), absolute_bounding_box=None)
+    view = mag.get_view(absolute_bounding_box=BoundingBox((0, 0, 0), (8, 8, 8)))
+    np.testing.assert_array_equal(view.read(), data[:8, :8, :8] // 2)
 
 
 def test_upsample_t_axis_and_refused_jobs(tmp_path: Path) -> None:

@@ -239,7 +239,7 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         view_box = self.bounding_box
         if isinstance(view_box, BoundingBox):
             return self.write(data, **kwargs)
-        box_args = {k: kwargs.pop(k) for k in _BOX_ARGS if kwargs.get(k) is not None}
+        box_args = {k: kwargs.pop(k) for k in _BOX_ARGS if k in kwargs}
         axes = tuple(view_box.axes)
         shape = from_cxyz(np.asarray(data), axes).shape
         box = resolve_nd_box(self, view_box, "write_cxyz", data_shape=shape, **box_args)
