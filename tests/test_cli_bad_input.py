@@ -31,6 +31,9 @@ def workdir(tmp_path_factory):
     layer = ds.add_layer("color", "color", data_format="wkw",
                          bounding_box=wk.BoundingBox((0, 0, 0), (64, 64, 64)))
     layer.add_mag(1).write(np.ones((64, 64, 64), np.uint8), absolute_offset=(0, 0, 0))
+    timed = ds.add_layer("timed", "color", data_format="zarr3", bounding_box=wk.NDBoundingBox(
+        (0, 0, 0, 0), (16, 16, 16, 2), axes=("x", "y", "z", "t")))  # fmt: skip
+    timed.add_mag(1, compress=False)
     (root / "afile").write_text("not a dataset")
     return root
 
@@ -46,6 +49,8 @@ def workdir(tmp_path_factory):
         (["copy", "src", "out", "--data-format", "wkw", "--chunk-shape", "32,32,16"], "cubic"),
         (["copy", "afile", "out"], "no dataset at afile"),
         (["downsample", "src", "--layer", "nope"], "nope"),
+        (["downsample", "src", "--layer", "timed"], "axes c, x, y, z"),
+        (["compress", "src", "--layer", "timed"], "axes c, x, y, z"),
     ],
 )
 def test_refused_before_anything_is_written(workdir, args, message):

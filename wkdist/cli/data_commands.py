@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from wkdist.errors import (
     UnfinishedJobWarning,
 )
+from wkdist.geometry import BoundingBox
+from wkdist.properties import box_3d
 
 if TYPE_CHECKING:
     import argparse
@@ -39,11 +41,19 @@ def check_copy(args: argparse.Namespace) -> None:
     )
 
 def check_layers(args: argparse.Namespace) -> None:
+    """The layers exist; ``downsample`` and ``compress`` (of uncompressed mags) refuse
+    layers with other axes than c, x, y, z before their job starts."""
     from wkdist.dataset import Dataset
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnfinishedJobWarning)
-        _selected_layers(Dataset.open(args.dataset), args.layers)
+        ds = Dataset.open(args.dataset)
+    for name in _selected_layers(ds, args.layers):
+        layer = ds.get_layer(name)
+        if args.command == "upsample" or isinstance(layer.bounding_box, BoundingBox):
+            continue
+        if args.command == "downsample" or not all(m.info.compressed for m in layer.mags.values()):
+            box_3d(layer.bounding_box, f"{args.command} of layer {name!r}")
 
 def cmd_copy(args: argparse.Namespace) -> None:
     from wkdist.dataset import Dataset

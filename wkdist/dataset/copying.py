@@ -7,7 +7,6 @@ planner :func:`wkdist.jobs.copy.plan_mag_copy`. The callers run the plans.
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +17,7 @@ from wkdist.errors import AlreadyExistsError, InvalidArgumentError
 from wkdist.geometry import BoundingBox
 from wkdist.jobs.copy import ReadRegion, mag_copy_spec, plan_mag_copy
 from wkdist.location import as_location, is_within
-from wkdist.properties import box_3d
+from wkdist.properties import box_3d, without_mags
 from wkdist.storage import DataFormat
 from wkdist.storage.wkw_remote import refuse_shard_jobs
 
@@ -166,8 +165,8 @@ def add_layer_copy(
                 raise AlreadyExistsError(f"cannot copy {layer!r}: {target!r} has a layer {name!r}")
             target.delete_layer(name)
         fmt = layer.data_format if data_format is None else DataFormat(data_format)
-        props = dataclasses.replace(
-            layer._properties, name=name, data_format=fmt.value, mags=(), attachments=None
+        props = without_mags(
+            layer._properties, name=name, data_format=fmt.value, attachments=None
         )
         target._update_properties(lambda p: p.with_layer(props))
     new_layer = target.get_layer(name)

@@ -15,6 +15,7 @@ from wkdist.dataset.mag_refs import open_layer
 from wkdist.errors import (
     DatasetExistsError,
 )
+from wkdist.geometry import BoundingBox
 from wkdist.location import (
     Location,
     LocationLike,
@@ -222,7 +223,20 @@ class DatasetCopies:
         return target
 
     def compress(self, *, executor: Executor | None = None, progress: bool | None = None) -> None:
-        """Compress every mag of every layer in place (see :meth:`MagView.compress`)."""
+        """Compress every mag of every layer in place (see :meth:`MagView.compress`).
+
+        Raises
+        ------
+        InvalidArgumentError
+            Before anything is written, if an uncompressed mag belongs to a layer with
+            other axes than c, x, y, z (compressing is a 3-d job).
+        """
+        for layer in self.layers.values():
+            if layer.read_only or isinstance(layer.bounding_box, BoundingBox):
+                continue
+            for mag in layer.mags.values():
+                if not mag.info.compressed:
+                    mag._box_3d("compress")
         with journaled(Job("compress", self.path)):
             for layer in self.layers.values():
                 if not layer.read_only:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from wkdist.dataset.mag_refs import open_layer
 from wkdist.dataset.names import dump_mag_path, validate_layer_name
 from wkdist.errors import AlreadyExistsError
+from wkdist.properties import without_mags
 
 if TYPE_CHECKING:
     import os
@@ -117,8 +118,8 @@ def add_layer_like(dataset: Dataset, other_layer: Layer, layer_name: str) -> Lay
         raise AlreadyExistsError(
             f"adding layer {layer_name!r} failed: {dataset!r} has a layer with this name"
         )
-    props = dataclasses.replace(
-        other_layer._properties, name=layer_name, mags=(), attachments=None, mappings=()
+    props = without_mags(
+        other_layer._properties, name=layer_name, attachments=None, mappings=()
     )
     dataset._update_properties(lambda ds_props: ds_props.with_layer(props))
     return dataset.get_layer(layer_name)

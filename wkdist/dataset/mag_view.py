@@ -287,7 +287,8 @@ class MagView(View):
         """Copy the mag into a staging array of layout ``target_for(current layout)``
         and swap it in (nothing happens when the layout stays the same)."""
         self._ensure_writable()
-        layer_box = self._box_3d(operation)  # n-d layers are refused before the journal
+        if target_for(self.info) != self.info:  # n-d layers are refused before the journal
+            self._box_3d(operation)
         path = require_local(
             self.path,
             f"{operation} in place (a directory swap); copy the dataset with new options "
@@ -302,7 +303,7 @@ class MagView(View):
                 return
             continued = journal is not None and journal.continued
             if not (continued and staging_usable(path, target.data_format)):
-                shape = layer_box.in_mag(self._mag).bottomright
+                shape = self._box_3d(operation).in_mag(self._mag).bottomright
                 create_staging(path, target, shape)
             plan = plan_compress(
                 path,

@@ -16,6 +16,7 @@ from .axes import (
     layer_axes,
     layer_box,
     with_layer_box,
+    without_mags,
 )
 from .element_class import dtype_from_element_class, element_class_from_dtype
 from .json_codec import (
@@ -87,5 +88,6 @@ __all__ = [
     "staged_properties",
     "update_properties",
     "with_layer_box",
+    "without_mags",
     "write_zarr_group_metadata",
 ]

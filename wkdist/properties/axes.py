@@ -28,6 +28,7 @@ __all__ = [
     "layer_axes",
     "layer_box",
     "with_layer_box",
+    "without_mags",
 ]
 
 #: the axes of 3-d layers, in their default stored order
@@ -155,3 +156,13 @@ def extra_axis_ends(box: BoundingBox | NDBoundingBox) -> dict[str, int] | None:
     if isinstance(box, BoundingBox):
         return None
     return {a: e for a, e in zip(box.axes, box.bottomright, strict=True) if a not in _CXYZ}
+
+
+def without_mags(layer: LayerProperties, **changes: Any) -> LayerProperties:
+    """``layer`` without its mags (and with ``changes``); an n-d layer keeps its stored
+    axis order in ``boundingBox``, where WEBKNOSSOS keeps it while a layer has no mags."""
+    extras = dict(layer.bounding_box_extras)
+    order = _axis_order(layer)
+    if order is not None and not isinstance(layer_box(layer), BoundingBox):  # n-d only
+        extras["axisOrder"] = order
+    return dataclasses.replace(layer, mags=(), bounding_box_extras=extras, **changes)
