@@ -126,6 +126,16 @@ def test_t_axis_written_by_webknossos_read_and_extended_by_wkdist(tmp_path: Path
         theirs = wk.Dataset.open(tmp_path / "ds").get_layer("color").get_mag(1)
         np.testing.assert_array_equal(theirs.read()[..., :3], data)
         np.testing.assert_array_equal(theirs.read()[..., 3], extra)
+    # a wkdist copy (files as they are, and re-chunked) keeps the axes
+    source = wkdist.Dataset.open(tmp_path / "ds")
+    source.copy_dataset(tmp_path / "copy")
+    source.copy_dataset(tmp_path / "rechunked", chunk_shape=16, shard_shape=32)
+    for copy in ("copy", "rechunked"):
+        assert _layer_json(tmp_path / copy) == _layer_json(tmp_path / "ds")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copied = wk.Dataset.open(tmp_path / copy).get_layer("color").get_mag(1).read()
+        np.testing.assert_array_equal(copied, mag.read())
 
 
 def test_layer_without_channel_axis_from_zarr_array(tmp_path: Path) -> None:
