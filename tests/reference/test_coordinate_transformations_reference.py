@@ -75,6 +75,22 @@ def test_layer_coordinate_transformations_on_disk(tmp_path):
     assert "coordinateTransformations" not in read_properties(dataset.path)["dataLayers"][0]
 
 
+# ref: test_dataset.py::test_copy_preserves_layer_metadata
+def test_copied_and_like_layers_share_no_stored_transformations(tmp_path):
+    layer = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1)).add_layer("color", "color")
+    layer.add_mag(1)
+    affine = wk.AffineCoordinateTransformation.from_translation((1, 2, 3))
+    layer.coordinate_transformations = (affine,)
+    target = wk.Dataset(tmp_path / "target", voxel_size=(1, 1, 1))
+    for made in (target.add_layer_like(layer, "like"), target.add_layer_as_copy(layer, "copy")):
+        assert made.coordinate_transformations == (affine,)
+        assert made._properties.coordinate_transformations is not (
+            layer._properties.coordinate_transformations
+        )
+        made.coordinate_transformations = []
+        assert layer.coordinate_transformations == (affine,)
+
+
 # ref: test_transform_layer.py::test_coordinate_transformation_validation,
 #      geometry/test_vec3_float.py::test_serialization_round_trip
 def test_converter_round_trip_and_unknown_transformation():

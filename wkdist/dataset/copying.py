@@ -166,8 +166,8 @@ def add_layer_copy(
             target.delete_layer(name)
         fmt = layer.data_format if data_format is None else DataFormat(data_format)
         props = without_mags(
-            layer._properties, name=name, data_format=fmt.value, attachments=None
-        )
+            layer._properties, data_format=fmt.value, attachments=None
+        ).for_new_layer(name)
         target._update_properties(lambda p: p.with_layer(props))
     new_layer = target.get_layer(name)
     plans = [

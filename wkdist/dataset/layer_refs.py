@@ -118,8 +118,8 @@ def add_layer_like(dataset: Dataset, other_layer: Layer, layer_name: str) -> Lay
         raise AlreadyExistsError(
             f"adding layer {layer_name!r} failed: {dataset!r} has a layer with this name"
         )
-    props = without_mags(
-        other_layer._properties, name=layer_name, attachments=None, mappings=()
+    props = without_mags(other_layer._properties, attachments=None, mappings=()).for_new_layer(
+        layer_name
     )
     dataset._update_properties(lambda ds_props: ds_props.with_layer(props))
     return dataset.get_layer(layer_name)

@@ -11,6 +11,7 @@ attachments) hold the JSON values as read; treat them as read-only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
@@ -279,6 +280,19 @@ class LayerProperties:
     def with_bounding_box(self, bounding_box: BoundingBox) -> LayerProperties:
         """A copy with ``bounding_box`` (Mag(1) voxels)."""
         return replace(self, bounding_box=bounding_box)
+
+    def for_new_layer(self, name: str, **changes: Any) -> LayerProperties:
+        """A copy named ``name`` (and ``changes``) for another layer: its stored JSON
+        mappings (coordinate transformations, view configuration, axes) are fresh
+        copies, so the two layers share no mutable object."""
+        return replace(
+            self,
+            name=name,
+            coordinate_transformations=deepcopy(self.coordinate_transformations),
+            default_view_configuration=deepcopy(self.default_view_configuration),
+            additional_axes=deepcopy(self.additional_axes),
+            **changes,
+        )
 
 
 def _check_mags(layer_name: str, mags: tuple[MagProperties, ...]) -> None:
