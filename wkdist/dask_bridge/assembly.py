@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from dask.array.core import finalize as dask_finalize
 
+from wkdist.storage import buffers
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -37,7 +39,7 @@ def assemble(results: list[Any]) -> np.ndarray:
     ]
     starts = [np.cumsum([0, *axis_sizes]) for axis_sizes in sizes]
     first = blocks[(0,) * ndim]
-    out = np.empty([int(s[-1]) for s in starts], dtype=first.dtype, order="F")
+    out = buffers.zeros([int(s[-1]) for s in starts], first.dtype)
     for index, block in blocks.items():
         where = tuple(
             slice(int(s[i]), int(s[i + 1])) for s, i in zip(starts, index, strict=True)

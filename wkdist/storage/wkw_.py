@@ -15,7 +15,7 @@ import wkw
 from wkdist.errors import InvalidArgumentError, UnsupportedLocationError
 from wkdist.geometry import BoundingBox, Vec3Int
 from wkdist.location import Location, RemotePath
-from wkdist.storage import wkw_remote
+from wkdist.storage import buffers, wkw_remote
 from wkdist.storage._layout import to_c_order, to_f_order
 from wkdist.storage.base import ArraySpec, DataFormat, StorageArray
 from wkdist.storage.wkw_files import patch_shard, write_whole_shards
@@ -166,7 +166,7 @@ class WkwArray(StorageArray):
         return out
 
     def _zeros(self, size: Vec3Int) -> np.ndarray:
-        return np.zeros((self.spec.num_channels, *size), dtype=self.spec.dtype, order="F")
+        return buffers.zeros((self.spec.num_channels, *size), self.spec.dtype)
 
     def _write(self, box: BoundingBox, data: np.ndarray) -> None:
         # wkw encodes x-fastest buffers: F-ordered data (e.g. blocks of to_dask())

@@ -31,6 +31,7 @@ from wkdist.location import (
     require_local,
     tensorstore_context,
 )
+from wkdist.storage import buffers
 from wkdist.storage.base import DataFormat, StorageArray, read_metadata
 from wkdist.storage.zarr_meta import (
     AXES,
@@ -220,7 +221,7 @@ class _TensorStoreArray(StorageArray):
         )
         if inner == box:
             return store[(slice(None), *box.to_slices())].read(order=order).result()
-        out = np.zeros((self.spec.num_channels, *box.size), dtype=self.spec.dtype, order=order)
+        out = buffers.zeros((self.spec.num_channels, *box.size), self.spec.dtype, order)
         if not inner.is_empty():
             data = store[(slice(None), *inner.to_slices())].read(order=order).result()
             out[(slice(None), *inner.offset(-box.topleft).to_slices())] = data

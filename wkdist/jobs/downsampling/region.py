@@ -16,6 +16,7 @@ import numpy as np
 
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.storage import buffers
 
 from .kernels import as_factors, downsample_cxyz
 
@@ -159,7 +160,7 @@ def downsample_region(
         for piece in target_box.chunk(buffer_shape)
     )
     first = next(results)
-    out = np.zeros((first[1].shape[0], *target_box.size), dtype=first[1].dtype, order="F")
+    out = buffers.zeros((first[1].shape[0], *target_box.size), first[1].dtype)
     for piece, result in chain([first], results):
         out[(slice(None), *piece.offset(-target_box.topleft).to_slices())] = result
     return out
