@@ -77,14 +77,17 @@ class DaskBlocks:
     def of(cls, array: da.Array, origin: Vec3Int, cells: tuple[tuple[int, ...], ...]) -> DaskBlocks:
         return cls(array.name, origin, cells, array)
 
+    @functools.cached_property
     def _edges(self) -> list[np.ndarray]:
+        """Per axis x, y, z, the offsets of the block borders (computed once: the
+        plan asks for every batch's keys)."""
         return [np.cumsum((0, *sizes)) for sizes in self.array.chunks[1:]]
 
     def cells(self) -> Iterable[BoundingBox]:
         """The box of every cell, in target-mag voxels (x outermost, z innermost)."""
         ranges = [
             [(int(edges[a]), int(edges[b])) for a, b in itertools.pairwise(borders)]
-            for edges, borders in zip(self._edges(), self.cells_per_axis, strict=True)
+            for edges, borders in zip(self._edges, self.cells_per_axis, strict=True)
         ]
         for (x0, x1), (y0, y1), (z0, z1) in itertools.product(*ranges):
             yield BoundingBox(self.origin + Vec3Int(x0, y0, z0), Vec3Int(x1 - x0, y1 - y0, z1 - z0))
@@ -94,7 +97,7 @@ class DaskBlocks:
         :meth:`cells`), nested one list level per axis (C, X, Y, Z)."""
         indices = []
         for start, stop, edges in zip(
-            box.topleft - self.origin, box.bottomright - self.origin, self._edges(), strict=True
+            box.topleft - self.origin, box.bottomright - self.origin, self._edges, strict=True
         ):
             indices.append(range(int(np.searchsorted(edges, start)), int(np.searchsorted(edges, stop))))
         ix, iy, iz = indices

@@ -3,7 +3,7 @@ whose batches are the array's blocks (several small blocks of one shard in one
 batch), rechunked onto the target's shard grid where needed.
 
 No write task touches the properties file, and no two write tasks touch the
-same shard: block borders lie on the target's shard grid.
+same shard: the borders of the batches lie on the target's shard grid.
 """
 
 from __future__ import annotations
