@@ -8,6 +8,7 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
+from dask.callbacks import Callback
 
 import wkdist as wk
 from wkdist.dask_bridge.assembly import assemble
@@ -156,3 +157,67 @@ def test_assemble_falls_back_to_dask_for_c_ordered_blocks():
     fortran = [[np.asfortranarray(b) for b in blocks[0]]]
     assert assemble(fortran).flags.f_contiguous
     np.testing.assert_array_equal(assemble(fortran), result)
+
+
+class _TaskCounter(Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def _pretask(self, key, dsk, state):
+        self.count += 1
+
+
+def test_compute_of_the_array_as_made_is_one_read(layer):
+    # On a local scheduler no block task runs: the whole box is read at once.
+    mag = layer.get_mag(1)
+    array = mag.to_dask(chunks=32)
+    assert array.npartitions > 1
+    with dask.config.set(scheduler="threads"), _TaskCounter() as counter:
+        result = array.compute()
+        np.testing.assert_array_equal(np.asarray(array), result)
+    assert counter.count == 0
+    assert result.flags.f_contiguous
+    np.testing.assert_array_equal(result, mag.read())
+    # Pickled arrays (a graph shipped to another process) keep that.
+    with dask.config.set(scheduler="sync"), _TaskCounter() as counter:
+        restored = pickle.loads(pickle.dumps(array)).compute()
+    assert counter.count == 0
+    np.testing.assert_array_equal(restored, result)
+    # Derived arrays run their block tasks.
+    with dask.config.set(scheduler="threads"), _TaskCounter() as counter:
+        np.testing.assert_array_equal((array + 1).compute(), result + 1)
+    assert counter.count >= array.npartitions
+
+
+def test_persisted_array_keeps_its_blocks(layer):
+    mag = layer.get_mag(1)
+    before = mag.read()
+    with dask.config.set(scheduler="threads"):
+        persisted = mag.to_dask(chunks=64).persist()
+        mag.write(before + 1, absolute_offset=layer.bounding_box.topleft)
+        np.testing.assert_array_equal(persisted.compute(), before)
+        assert persisted.compute().flags.f_contiguous
+        np.testing.assert_array_equal(mag.to_dask().compute(), before + 1)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "num_channels", "chunk_size", "expected"),
+    [
+        ("uint8", 1, "128MiB", (512, 512, 512)),
+        ("uint64", 1, "128MiB", (256, 256, 256)),
+        ("uint8", 3, "128MiB", (512, 256, 256)),
+        ("uint8", 1, "2GiB", (1024, 1024, 1024)),
+        ("uint8", 1, "1KiB", (32, 32, 32)),  # never below the chunk shape
+    ],
+)
+def test_default_blocks_split_large_shards(tmp_path, dtype, num_channels, chunk_size, expected):
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    category = "segmentation" if dtype == "uint64" else "color"
+    layer = ds.add_layer("layer", category, dtype=dtype, num_channels=num_channels,
+                         bounding_box=wk.BoundingBox((0, 0, 0), (2048, 2048, 1024)))
+    mag = layer.add_mag(1, chunk_shape=32, shard_shape=1024)
+    with dask.config.set({"array.chunk-size": chunk_size}):
+        array = mag.to_dask()
+    assert tuple(max(c) for c in array.chunks[1:]) == expected
+    assert array.chunks[1] == (expected[0],) * (2048 // expected[0])

@@ -14,6 +14,7 @@ import numpy as np
 from dask.array.core import finalize as dask_finalize
 
 from wkdist.storage import buffers
+from wkdist.storage.threads import run_all
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -40,11 +41,17 @@ def assemble(results: list[Any]) -> np.ndarray:
     starts = [np.cumsum([0, *axis_sizes]) for axis_sizes in sizes]
     first = blocks[(0,) * ndim]
     out = buffers.zeros([int(s[-1]) for s in starts], first.dtype)
-    for index, block in blocks.items():
+
+    def place(item: tuple[tuple[int, ...], np.ndarray]) -> None:
+        index, block = item
         where = tuple(
             slice(int(s[i]), int(s[i + 1])) for s, i in zip(starts, index, strict=True)
         )
         out[where] = block
+
+    # numpy copies without the GIL: the first touches of the fresh output pages
+    # (most of the cost) spread over the CPUs.
+    run_all(place, list(blocks.items()))
     return out
 
 

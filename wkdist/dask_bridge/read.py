@@ -10,17 +10,30 @@ needs no transpose either.
 Only dask's final assembly of a whole result assumes C order (it copies every
 block into a C-ordered array, a slow strided copy). The arrays made here are a
 :class:`StorageOrderArray`, whose ``compute()`` assembles a Fortran-ordered
-result instead (one contiguous copy per block, none for a single block).
+result instead; on a local scheduler, computing the array as it was made is one
+read of its whole box (no per-block buffers, no assembly).
+
+Default blocks are the storage shards, halved (longest axis first) while a
+block holds more than dask's ``array.chunk-size`` (128 MiB unless configured):
+webknossos' default 1024³ shard is 1 GiB of uint8 and 8 GiB of uint64, too
+much for one task's numpy temporaries, and smaller blocks let block-wise work
+run on every core.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import dask
 import dask.array as da
+import dask.local
+import dask.multiprocessing
+import dask.threaded
 import numpy as np
-from dask.base import tokenize
+from dask.base import get_scheduler, tokenize
+from dask.utils import parse_bytes
 
 from wkdist.dask_bridge.assembly import assemble
 from wkdist.errors import InvalidArgumentError
@@ -59,6 +72,10 @@ class StorageRegion:
     @property
     def ndim(self) -> int:
         return 4
+
+    def read_all(self) -> np.ndarray:
+        """The whole region, ``(C, X, Y, Z)`` in Fortran order."""
+        return array_class(self.data_format).open_as_of(self.path, self.metadata).read(self.box, order="F")
 
     def __getitem__(self, key: object) -> np.ndarray:
         # dask fuses later slicing into this call, so keys may hold steps,
@@ -114,16 +131,35 @@ class StorageOrderArray(da.Array):
     Everything dask offers works as usual (the blocks are ordinary numpy
     arrays with ``(C, X, Y, Z)`` semantics, only Fortran-ordered); arrays
     derived from it are plain ``dask.array.Array``. Computing this array
-    itself assembles a Fortran-ordered result instead of a C-ordered one.
+    itself assembles a Fortran-ordered result instead of a C-ordered one;
+    ``compute()`` of the array as :func:`view_to_dask` made it, on a local
+    scheduler, reads its whole box at once instead (the same voxels).
     """
 
-    __slots__ = ()
+    __slots__ = ("_region",)
+    _region: StorageRegion  # set only on arrays made by view_to_dask
 
     def __dask_postcompute__(self) -> tuple[Callable[..., Any], tuple[()]]:
         return assemble, ()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (StorageOrderArray, (self.dask, self.name, self.chunks, self.dtype, self._meta))
+        return (_restore, (self.dask, self.name, self.chunks, self.dtype, self._meta, self._source()))
+
+    def _source(self) -> StorageRegion | None:
+        return getattr(self, "_region", None)
+
+    def compute(self, **kwargs: Any) -> Any:  # noqa: ANN401 - dask's signature
+        """Compute the array (see :meth:`dask.array.Array.compute`).
+
+        The array as it was made, on a local scheduler (threads, processes,
+        synchronous), is read in one call, which the storage layer spreads over
+        the CPUs; a ``distributed`` client computes the blocks on its workers.
+        """
+        region = self._source()
+        scheduler = get_scheduler(scheduler=kwargs.get("scheduler"), collections=[self])
+        if region is not None and scheduler in _LOCAL_SCHEDULERS:
+            return region.read_all()
+        return super().compute(**kwargs)  # type: ignore[no-untyped-call]
 
     def _rebuild(
         self, dsk: Mapping[object, object], *, rename: dict[str, str] | None = None
@@ -131,12 +167,46 @@ class StorageOrderArray(da.Array):
         name = self._name
         if rename:
             name = rename.get(name, name)
+        # A rebuilt graph (persisted blocks, a renamed key) is no longer a plain read.
         return StorageOrderArray(dsk, name, self.chunks, self.dtype, self._meta)  # type: ignore[no-untyped-call]
+
+
+def _restore(
+    dsk: Mapping[object, object],
+    name: str,
+    chunks: tuple[tuple[int, ...], ...],
+    dtype: np.dtype[Any],
+    meta: np.ndarray,
+    region: StorageRegion | None,
+) -> StorageOrderArray:
+    array = StorageOrderArray(dsk, name, chunks, dtype, meta)  # type: ignore[no-untyped-call]
+    if region is not None:
+        array._region = region
+    return array
+
+
+_LOCAL_SCHEDULERS = (dask.threaded.get, dask.local.get_sync, dask.multiprocessing.get)
+
+
+def default_block_shape(spec: ArraySpec) -> Vec3Int:
+    """The shard shape, halved along its longest axis (z first on ties) while a
+    block holds more than ``array.chunk-size`` bytes, never below the chunk shape."""
+    limit = parse_bytes(dask.config.get("array.chunk-size"))
+    voxel_bytes = spec.num_channels * spec.dtype.itemsize
+    block = list(spec.shard_shape)
+    while math.prod(block) * voxel_bytes > limit:
+        halvable = [a for a in (2, 1, 0) if block[a] // 2 >= spec.chunk_shape[a]
+                    and (block[a] // 2) % spec.chunk_shape[a] == 0]
+        if not halvable:
+            break
+        axis = max(halvable, key=lambda a: block[a])
+        block[axis] //= 2
+    return Vec3Int(block)
 
 
 def _block_shape(chunks: Vec3IntLike | int | None, spec: ArraySpec, path: Location) -> Vec3Int:
     if chunks is None:
-        return spec.shard_shape
+        return default_block_shape(spec)
     if isinstance(chunks, int):
         block = Vec3Int.full(chunks)
     else:
@@ -159,9 +229,10 @@ def view_to_dask(
     """A lazy ``(C, X, Y, Z)`` dask array over ``box`` (in the mag's voxels) of
     the mag at ``path``.
 
-    Blocks follow the storage shard grid (anchored at the origin, clipped at the
-    box), or a grid of ``chunks`` (x, y, z edge lengths, multiples of the
-    storage chunk shape). Blocks are Fortran-ordered numpy arrays (see the
+    Blocks follow a grid anchored at the origin and clipped at the box: of
+    :func:`default_block_shape` (shards, or equal parts of a shard within
+    dask's ``array.chunk-size``), or of ``chunks`` (x, y, z edge lengths,
+    multiples of the storage chunk shape). Blocks are Fortran-ordered numpy arrays (see the
     module docstring). Creating the array reads the metadata file once and no
     voxel data; the array shows the mag as the metadata described it then.
     """
@@ -180,6 +251,4 @@ def view_to_dask(
         asarray=False,
         meta=np.empty((0,) * 4, spec.dtype, order="F"),
     )
-    return StorageOrderArray(  # type: ignore[no-untyped-call]
-        plain.dask, plain.name, plain.chunks, plain.dtype, plain._meta
-    )
+    return _restore(plain.dask, plain.name, plain.chunks, plain.dtype, plain._meta, region)
