@@ -44,11 +44,11 @@ def apply_numpy_hugepage_policy() -> bool | None:
     """
     if "NUMPY_MADVISE_HUGEPAGE" in os.environ or setting("numpy-hugepage-advice") == "keep":
         return None
-    import numpy as np
-
-    # numpy >= 2 keeps it in numpy._core, 1.26 in numpy.core
-    core = getattr(np, "_core", None) or np.core
-    switch = getattr(core.multiarray, "_set_madvise_hugepage", None)
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # numpy < 2
+        from numpy.core import multiarray
+    switch = getattr(multiarray, "_set_madvise_hugepage", None)
     if switch is None or thp_defrag_policy() not in STALLING_POLICIES:
         return None
     switch(False)
