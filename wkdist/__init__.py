@@ -15,11 +15,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from wkdist import _hugepages
 from wkdist import config as _config
 
 _config.register_defaults()
-_hugepages.apply_numpy_hugepage_policy()
 
 #: Packages whose public names (their ``__all__``) wkdist re-exports whole, in
 #: the order a name is looked up (light ones first: a name of ``wkdist.errors``
