@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import shutil
@@ -25,6 +26,7 @@ from wkdist.storage import (
     detect_data_format,
     open_array,
 )
+from wkdist.storage.mosaic import BlockMosaic
 
 SHAPE = Vec3Int(128, 128, 64)
 DTYPES = ("uint8", "uint16", "uint32", "uint64", "float32", "int8")
@@ -42,6 +44,26 @@ def random_data(
     values = rng.integers(info.min, info.max, size=shape, dtype=dtype, endpoint=True)
     values[values == 0] = 1
     return values
+
+
+def split(data: np.ndarray, cuts: tuple[tuple[int, ...], ...]) -> BlockMosaic:
+    """``data`` as a mosaic of copies of its blocks, cut at ``cuts`` (per axis, C first);
+    every other block C-ordered, the rest Fortran-ordered, as dask blocks may come."""
+    edges = [(0, *c, n) for c, n in zip(cuts, data.shape, strict=True)]
+    blocks = {}
+    for index in itertools.product(*(range(len(e) - 1) for e in edges)):
+        part = data[tuple(slice(e[i], e[i + 1]) for e, i in zip(edges, index, strict=True))]
+        blocks[index] = np.array(part, order="C" if sum(index) % 2 else "F")
+    return BlockMosaic(blocks)
+
+
+# offset, size, cuts (per axis, C first, relative to the box)
+MOSAICS = {
+    "aligned": ((0, 0, 0), (128, 128, 64), ((), (32, 64, 96), (64,), (32,))),
+    "unaligned": ((3, 5, 7), (100, 90, 50), ((), (17, 61), (40,), (9, 33))),
+    "shard-border": ((60, 0, 30), (10, 128, 4), ((), (4,), (50,), (2,))),
+    "inside-one-shard": ((8, 8, 8), (40, 40, 20), ((), (8,), (30,), (10,))),
+}
 
 
 def stored_files(path: Path) -> set[str]:
@@ -257,6 +279,56 @@ class StorageContract:
         assert array.list_written_shards() == []
         assert not array.read(box).any()
 
+    # ------------------------------------------------------- block mosaics
+    def assert_mosaic_writes_like_array(
+        self,
+        tmp_path: Path,
+        offset: tuple[int, int, int],
+        data: np.ndarray,
+        cuts: tuple[tuple[int, ...], ...],
+        existing: bool,
+    ) -> None:
+        """Writing ``data`` as a mosaic stores the same voxels and the same files
+        as writing it as one array (over random old data with ``existing``)."""
+        arrays = [self.make(tmp_path / name, str(data.dtype), data.shape[0]) for name in "ma"]
+        if existing:
+            for array in arrays:
+                array.write((0, 0, 0), random_data((data.shape[0], *SHAPE), data.dtype, seed=1))
+        arrays[0].write(offset, split(data, cuts))
+        arrays[1].write(offset, data)
+        whole = BoundingBox((0, 0, 0), SHAPE)
+        np.testing.assert_array_equal(arrays[0].read(whole), arrays[1].read(whole))
+        box = BoundingBox(offset, data.shape[1:])
+        np.testing.assert_array_equal(arrays[0].read(box), data)
+        names = stored_files(arrays[1].path)
+        assert stored_files(arrays[0].path) == names
+        for name in names:
+            assert (arrays[0].path / name).read_bytes() == (arrays[1].path / name).read_bytes(), name
+
+    @pytest.mark.parametrize("case", list(MOSAICS))
+    @pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+    def test_mosaic_write_equals_array_write(self, tmp_path, case, existing):
+        offset, size, cuts = MOSAICS[case]
+        data = random_data((1, *size), seed=3)
+        self.assert_mosaic_writes_like_array(tmp_path, offset, data, cuts, existing)
+
+    def test_multichannel_mosaic(self, tmp_path):
+        data = random_data((3, 70, 64, 40), "uint16", seed=4)
+        cuts = ((1,), (30, 64), (10,), (32,))
+        self.assert_mosaic_writes_like_array(tmp_path, (5, 64, 0), data, cuts, existing=True)
+
+    @pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+    def test_mosaic_of_zeros(self, tmp_path, existing):
+        data = random_data((1, 128, 64, 64), seed=5)
+        data[:, :64] = 0  # the first shard (of any layout here) all zero
+        data[:, 100:110, :, 3:20] = 0
+        cuts = ((), (32, 64, 100), (32,), (20,))
+        self.assert_mosaic_writes_like_array(tmp_path, (0, 0, 0), data, cuts, existing)
+        zeros = np.zeros((1, 128, 128, 64), np.uint8)
+        self.assert_mosaic_writes_like_array(
+            tmp_path / "zeros", (0, 0, 0), zeros, ((), (64,), (16,), (8,)), existing
+        )
+
     # ------------------------------------------------------------ atomicity
     def test_whole_shard_write_replaces_the_file(self, tmp_path):
         array = self.make(tmp_path)
@@ -280,6 +352,11 @@ class StorageContract:
             array.write((0, 0, 0), good[0])
         with pytest.raises(InvalidArgumentError, match="negative"):
             array.write((-1, 0, 0), good)
+        with pytest.raises(InvalidArgumentError, match="dtype uint8"):
+            array.write((0, 0, 0), split(good.astype(np.uint8), ((), (2,), (), ())))
+        with pytest.raises(InvalidArgumentError, match="1 channels"):
+            array.write((0, 0, 0), split(good[:1], ((), (2,), (), ())))
+        assert array.list_written_shards() == []
 
     def test_write_outside_shape(self, tmp_path):
         array = self.make(tmp_path)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import wkw
 
+from tests.storage.storage_contract import split
 from wkdist.geometry import BoundingBox, Vec3Int
 from wkdist.storage import ArraySpec, DataFormat, create_array, wkw_files, wkw_runs
 
@@ -142,3 +143,70 @@ def test_whole_shard_joined_from_octants_matches_plain_wkw(tmp_path, monkeypatch
     array.write(ORIGIN, full)
     written = wkw_runs.shard_path(array.path, SHARD).read_bytes()
     assert written == _reference_bytes(tmp_path, array._dataset.header, full)
+
+
+@pytest.mark.parametrize("box_name", ["far-corner", "middle", "almost-all"])
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+def test_patch_from_mosaic_matches_plain_wkw(tmp_path, box_name, existing):
+    """Leaves copied straight from the blocks of a mosaic: the same bytes."""
+    rng = np.random.default_rng(11)
+    array = _array(tmp_path / "1", "uint16", 2, "lz4hc")
+    full = _sparse(rng, "uint16", 2, (EDGE,) * 3) if existing else np.zeros((2, EDGE, EDGE, EDGE), "uint16")
+    if existing:
+        array.write(ORIGIN, full)
+    box = BOXES[box_name]
+    data = _sparse(rng, "uint16", 2, tuple(box.size))
+    cuts = tuple(tuple(range(7, n, 13)) for n in box.size)  # borders off the leaf grid
+    array.write(ORIGIN + box.topleft, split(data, ((1,), *cuts)))
+    full[(slice(None), *box.to_slices())] = data
+    written = wkw_runs.shard_path(array.path, SHARD).read_bytes()
+    assert written == _reference_bytes(tmp_path, array._dataset.header, full)
+
+
+def test_octants_from_mosaic_match_plain_wkw(tmp_path, monkeypatch):
+    monkeypatch.setattr(wkw_files, "MIN_OCTANT_SPLIT_BYTES", 0)
+    monkeypatch.setattr(wkw_files, "worker_count", lambda: 2)
+    full = _sparse(np.random.default_rng(5), "uint32", 2, (EDGE,) * 3)
+    array = _array(tmp_path / "1", "uint32", 2, "lz4hc")
+    # octant-sized blocks (views, no copy), and blocks across octant borders
+    for cuts in (((), (32,), (32,), (32,)), ((1,), (20, 40), (32,), (50,))):
+        array.write(ORIGIN, split(full, cuts))
+        written = wkw_runs.shard_path(array.path, SHARD).read_bytes()
+        assert written == _reference_bytes(tmp_path, array._dataset.header, full)
+
+
+_MOSAIC_MEMORY_PROBE = """
+import resource, sys
+from pathlib import Path
+import numpy as np
+from wkdist.storage import ArraySpec, DataFormat, create_array
+from wkdist.storage.mosaic import BlockMosaic
+spec = ArraySpec(DataFormat.WKW, "uint32", 1, (32, 32, 32), (1024, 1024, 1024), "lz4")
+array = create_array(Path(sys.argv[1]), spec, (1, 1, 1))
+edge = 128
+mosaic = BlockMosaic({
+    (0, x, y, z): np.full((1, edge, edge, edge), 1 + x + 4 * y + 8 * z, "uint32", order="F")
+    for x in range(4) for y in range(2) for z in range(2)
+})
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+array.write((0, 0, 0), mosaic if sys.argv[2] == "mosaic" else np.asarray(mosaic))
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+"""
+
+
+def test_mosaic_write_does_not_assemble_the_box(tmp_path):
+    """Writing 16 blocks (128 MiB in all) into part of a shard stays far below
+    another copy of the whole box (peak resident memory of a fresh process),
+    which assembling them first takes."""
+
+    def peak_growth(mode):
+        result = subprocess.run(
+            [sys.executable, "-c", _MOSAIC_MEMORY_PROBE, str(tmp_path / mode), mode],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(result.stdout)
+
+    assert peak_growth("mosaic") < 64 << 20
+    assert peak_growth("assembled") > 128 << 20

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from wkdist.config import byte_setting
-from wkdist.dask_bridge.assembly import assemble
 from wkdist.errors import ShardFailedError
 from wkdist.geometry import BoundingBox, Vec3Int
 from wkdist.properties import merge_bounding_boxes
 from wkdist.storage import open_array
+from wkdist.storage.mosaic import BlockMosaic
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -145,14 +145,14 @@ def write_block(
     Mag(1) box it covered, clipped to the requested box. Idempotent.
 
     ``block`` may come as the nested list (one level per axis) of the blocks
-    that make it up; they are put together in their memory order first.
+    that make it up; they are written as a :class:`~wkdist.storage.mosaic.BlockMosaic`,
+    without assembling one array of the whole block first.
     """
-    if isinstance(block, list):
-        block = assemble(block)
-    box = BoundingBox(topleft, Vec3Int(block.shape[1:]))
+    data = BlockMosaic.of_nested(block) if isinstance(block, list) else block
+    box = BoundingBox(topleft, Vec3Int(data.shape[1:]))
     array = open_array(target.path, target.data_format)
     with reporting_shard(target, box):
-        array.write(topleft, block)
+        array.write(topleft, data)
         if target.journal is not None:
             target.journal.record(array, [box])
     written = box.from_mag_to_mag1(target.mag)

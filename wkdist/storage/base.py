@@ -24,6 +24,7 @@ from wkdist.location import (
     location_key,
     require_writable,
 )
+from wkdist.storage.mosaic import BlockMosaic, Voxels
 from wkdist.storage.spec import METADATA_FILE_NAMES, ArraySpec, DataFormat, is_power_of_two
 
 __all__ = [
@@ -258,8 +259,11 @@ class StorageArray(ABC):
             return np.zeros((self.spec.num_channels, *box.size), self.spec.dtype, order=order)
         return self._read(box, order)
 
-    def write(self, offset: Vec3IntLike, data: np.ndarray) -> None:
+    def write(self, offset: Vec3IntLike, data: Voxels) -> None:
         """Write ``data`` (``(C, X, Y, Z)`` of ``spec.dtype``) with its first voxel at ``offset``.
+
+        ``data`` may be a :class:`~wkdist.storage.mosaic.BlockMosaic`: its blocks
+        are written as they are, never assembled into one array of the box.
 
         Boxes that do not cover whole shards are handled (read-modify-write
         where the format needs it); whole shards are replaced atomically.
@@ -271,9 +275,9 @@ class StorageArray(ABC):
             is negative, or (Zarr) the box reaches beyond :attr:`shape`.
         """
         spec = self.spec
-        if not isinstance(data, np.ndarray) or data.ndim != 4:
+        if not isinstance(data, np.ndarray | BlockMosaic) or data.ndim != 4:
             raise InvalidArgumentError(
-                "data must be a 4-D numpy array (C, X, Y, Z); got "
+                "data must be a 4-D numpy array or BlockMosaic (C, X, Y, Z); got "
                 f"{type(data).__name__} of shape {getattr(data, 'shape', None)}"
             )
         if data.shape[0] != spec.num_channels:
@@ -296,7 +300,7 @@ class StorageArray(ABC):
     def _read(self, box: BoundingBox, order: Literal["F", "C"]) -> np.ndarray: ...
 
     @abstractmethod
-    def _write(self, box: BoundingBox, data: np.ndarray) -> None: ...
+    def _write(self, box: BoundingBox, data: Voxels) -> None: ...
 
     # ---------------------------------------------------------------- listing
     @abstractmethod

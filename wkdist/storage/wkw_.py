@@ -18,6 +18,7 @@ from wkdist.location import Location, RemotePath
 from wkdist.storage import buffers, wkw_remote
 from wkdist.storage._layout import to_c_order, to_f_order
 from wkdist.storage.base import ArraySpec, DataFormat, StorageArray
+from wkdist.storage.mosaic import BlockMosaic
 from wkdist.storage.wkw_files import patch_shard, write_whole_shards
 from wkdist.storage.wkw_read import read_box
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from wkdist.geometry import Vec3IntLike
+    from wkdist.storage.mosaic import Voxels
 
 _BLOCK_TYPES = {
     None: wkw.Header.BLOCK_TYPE_RAW,
@@ -168,13 +170,13 @@ class WkwArray(StorageArray):
     def _zeros(self, size: Vec3Int) -> np.ndarray:
         return buffers.zeros((self.spec.num_channels, *size), self.spec.dtype)
 
-    def _write(self, box: BoundingBox, data: np.ndarray) -> None:
+    def _write(self, box: BoundingBox, data: Voxels) -> None:
         # wkw encodes x-fastest buffers: F-ordered data (e.g. blocks of to_dask())
         # goes through without a copy, C-ordered data takes one tiled transpose.
-        data = to_f_order(data)
+        data = data.with_blocks(to_f_order) if isinstance(data, BlockMosaic) else to_f_order(data)
         shard_shape = self.spec.shard_shape
         header = self._header
-        whole: list[tuple[Vec3Int, np.ndarray]] = []
+        whole: list[tuple[Vec3Int, Voxels]] = []
         remote = isinstance(self.path, RemotePath)
         for part in box.grid_boxes(shard_shape):
             index = part.topleft // shard_shape
@@ -191,6 +193,9 @@ class WkwArray(StorageArray):
                 )
             elif self.spec.compressed:
                 patch_shard(self._local(), index, part.offset(-shard.topleft), piece)
+            elif isinstance(piece, BlockMosaic):
+                for start, column in piece.channel_columns():
+                    self._local().write(tuple(part.topleft + start), np.asfortranarray(column))
             else:
                 self._local().write(tuple(part.topleft), np.asfortranarray(piece))
         if isinstance(self.path, RemotePath):

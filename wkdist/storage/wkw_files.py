@@ -27,6 +27,7 @@ import wkw
 
 from wkdist.config import worker_count
 from wkdist.geometry import BoundingBox, Vec3Int
+from wkdist.storage.mosaic import copy_into
 from wkdist.storage.threads import run_all
 from wkdist.storage.wkw_read import read_slab
 from wkdist.storage.wkw_runs import (
@@ -46,6 +47,8 @@ from wkdist.storage.wkw_runs import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from wkdist.storage.mosaic import Voxels
+
 
 MIN_OCTANT_SPLIT_BYTES = 1 << 20
 
@@ -55,7 +58,7 @@ PATCH_LEAF_EDGE = 128
 
 
 def write_whole_shards(
-    root: Path, header: wkw.Header, shards: Sequence[tuple[Vec3Int, np.ndarray]]
+    root: Path, header: wkw.Header, shards: Sequence[tuple[Vec3Int, Voxels]]
 ) -> None:
     """Replace each shard file with the encoded ``(C, X, Y, Z)`` data (one whole shard each).
 
@@ -77,7 +80,7 @@ def write_whole_shards(
         return
     with temporary_dataset(root, header) as tmp:
 
-        def encode(item: tuple[Vec3Int, np.ndarray]) -> bool:
+        def encode(item: tuple[Vec3Int, Voxels]) -> bool:
             index, data = item
             if not data.any():
                 return False
@@ -95,14 +98,14 @@ def write_whole_shards(
 
 
 def _write_split(
-    root: Path, header: wkw.Header, shards: Sequence[tuple[Vec3Int, np.ndarray]], edge: int
+    root: Path, header: wkw.Header, shards: Sequence[tuple[Vec3Int, Voxels]], edge: int
 ) -> None:
     half = edge // 2
     octants = [_octant(o) for o in range(8)]
     with temporary_dataset(root, header_with_file_len(header, header.file_len // 2)) as tmp:
         tmp_root = Path(tmp.root)
 
-        def encode(job: tuple[Vec3Int, np.ndarray, Vec3Int]) -> bool:
+        def encode(job: tuple[Vec3Int, Voxels, Vec3Int]) -> bool:
             index, data, octant = job
             lo = octant * half
             part = data[:, lo.x : lo.x + half, lo.y : lo.y + half, lo.z : lo.z + half]
@@ -128,7 +131,7 @@ def _octant(number: int) -> Vec3Int:
     return Vec3Int(number & 1, (number >> 1) & 1, number >> 2)
 
 
-def patch_shard(dataset: wkw.Dataset, index: Vec3Int, box: BoundingBox, data: np.ndarray) -> None:
+def patch_shard(dataset: wkw.Dataset, index: Vec3Int, box: BoundingBox, data: Voxels) -> None:
     """Write ``data`` to ``box`` (in voxels relative to the shard) of compressed shard ``index``.
 
     The file is replaced atomically and byte-identical to encoding the whole
@@ -196,7 +199,7 @@ def _encode_leaves(
     dataset: wkw.Dataset,
     index: Vec3Int,
     box: BoundingBox,
-    data: np.ndarray,
+    data: Voxels,
     leaves: Sequence[BoundingBox],
     has_old: bool,
 ) -> list[tuple[Run, bool]]:
@@ -212,7 +215,7 @@ def _encode_leaves(
             read_slab(dataset, leaf.offset(origin), chunk)
         if not part.is_empty():
             source = data[(slice(None), *part.offset(-box.topleft).to_slices())]
-            chunk[(slice(None), *part.offset(-leaf.topleft).to_slices())] = source
+            copy_into(chunk[(slice(None), *part.offset(-leaf.topleft).to_slices())], source)
         if not chunk.any():
             return zero_run(root, header, (edge // header.block_len) ** 3), False
         tmp.write(tuple(origin + leaf.topleft), chunk)

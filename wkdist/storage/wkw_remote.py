@@ -28,9 +28,8 @@ from wkdist.storage.wkw_runs import shard_path
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
-    import numpy as np
-
     from wkdist.location import Location
+    from wkdist.storage.mosaic import Voxels
 
 HEADER_NAME = "header.wkw"
 _SHARD_KEY = re.compile(r"^z(\d+)/y(\d+)/x(\d+)\.wkw$")
@@ -85,7 +84,7 @@ def upload_whole_shards(
     location: RemotePath,
     metadata: bytes,
     header: wkw.Header,
-    shards: Sequence[tuple[Vec3Int, np.ndarray]],
+    shards: Sequence[tuple[Vec3Int, Voxels]],
 ) -> None:
     """Encode whole shards locally and upload them (all-zero shards are deleted)."""
     with tempfile.TemporaryDirectory(prefix="wkdist-wkw-") as tmp:

@@ -33,6 +33,7 @@ from wkdist.location import (
 )
 from wkdist.storage import buffers
 from wkdist.storage.base import DataFormat, StorageArray, read_metadata
+from wkdist.storage.mosaic import BlockMosaic
 from wkdist.storage.zarr_meta import (
     AXES,
     ZarrLayout,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 
     from wkdist.geometry import NDBoundingBox, Vec3IntLike
     from wkdist.storage.base import ArraySpec
+    from wkdist.storage.mosaic import Voxels
 
 
 class _TensorStoreArray(StorageArray):
@@ -227,7 +229,7 @@ class _TensorStoreArray(StorageArray):
             out[(slice(None), *inner.offset(-box.topleft).to_slices())] = data
         return out
 
-    def _write(self, box: BoundingBox, data: np.ndarray) -> None:
+    def _write(self, box: BoundingBox, data: Voxels) -> None:
         self._refuse_extra_axes("write")
         store = self._store()
         shape = Vec3Int(store.domain.exclusive_max[1:])
@@ -238,7 +240,24 @@ class _TensorStoreArray(StorageArray):
                 f"{tuple(shape)}; resize the array first (resize({tuple(box.bottomright)}) "
                 "or set the layer's bounding box)"
             )
-        store[(slice(None), *box.to_slices())].write(data).result()
+        if not isinstance(data, BlockMosaic):
+            store[(slice(None), *box.to_slices())].write(data).result()
+            return
+        # One transaction for all blocks: each shard is encoded once, at commit,
+        # not read back and rewritten for every block that touches it.
+        with ts.Transaction() as transaction:
+            staged = store.with_transaction(transaction)
+            writes = [
+                staged[
+                    tuple(
+                        slice(origin + s, origin + s + n)
+                        for origin, s, n in zip((0, *box.topleft), start, block.shape, strict=True)
+                    )
+                ].write(block)
+                for start, block in data.blocks()
+            ]
+            for write in writes:
+                write.result()
 
     def with_axes(self, axes: tuple[str, ...]) -> _TensorStoreArray:
         """This array with the stored axes ``axes`` if its metadata names none (Zarr v2
