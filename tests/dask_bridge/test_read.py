@@ -204,9 +204,10 @@ def test_persisted_array_keeps_its_blocks(layer):
 @pytest.mark.parametrize(
     ("dtype", "num_channels", "chunk_size", "expected"),
     [
+        ("uint8", 1, None, (256, 256, 256)),  # the default: 16 MiB
+        ("uint64", 1, "16MiB", (128, 128, 128)),
+        ("uint8", 3, "16MiB", (256, 128, 128)),
         ("uint8", 1, "128MiB", (512, 512, 512)),
-        ("uint64", 1, "128MiB", (256, 256, 256)),
-        ("uint8", 3, "128MiB", (512, 256, 256)),
         ("uint8", 1, "2GiB", (1024, 1024, 1024)),
         ("uint8", 1, "1KiB", (32, 32, 32)),  # never below the chunk shape
     ],
@@ -217,7 +218,8 @@ def test_default_blocks_split_large_shards(tmp_path, dtype, num_channels, chunk_
     layer = ds.add_layer("layer", category, dtype=dtype, num_channels=num_channels,
                          bounding_box=wk.BoundingBox((0, 0, 0), (2048, 2048, 1024)))
     mag = layer.add_mag(1, chunk_shape=32, shard_shape=1024)
-    with dask.config.set({"array.chunk-size": chunk_size}):
+    settings = {} if chunk_size is None else {"wkdist.to-dask.block-size": chunk_size}
+    with dask.config.set(settings):
         array = mag.to_dask()
     assert tuple(max(c) for c in array.chunks[1:]) == expected
     assert array.chunks[1] == (expected[0],) * (2048 // expected[0])

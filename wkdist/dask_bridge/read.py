@@ -14,10 +14,11 @@ result instead; on a local scheduler, computing the array as it was made is one
 read of its whole box (no per-block buffers, no assembly).
 
 Default blocks are the storage shards, halved (longest axis first) while a
-block holds more than dask's ``array.chunk-size`` (128 MiB unless configured):
-webknossos' default 1024³ shard is 1 GiB of uint8 and 8 GiB of uint64, too
-much for one task's numpy temporaries, and smaller blocks let block-wise work
-run on every core.
+block holds more than ``wkdist.to-dask.block-size`` (16 MiB): webknossos'
+default 1024³ shard is 1 GiB of uint8 and 8 GiB of uint64, too much for one
+task's numpy temporaries; smaller blocks let block-wise work run on every core,
+and numpy's temporaries of blocks this small reuse the memory of the previous
+ones instead of faulting in fresh pages.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ import dask.multiprocessing
 import dask.threaded
 import numpy as np
 from dask.base import get_scheduler, tokenize
-from dask.utils import parse_bytes
 
+from wkdist.config import byte_setting
 from wkdist.dask_bridge.assembly import assemble
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int, grid_chunks
@@ -190,8 +191,8 @@ _LOCAL_SCHEDULERS = (dask.threaded.get, dask.local.get_sync, dask.multiprocessin
 
 def default_block_shape(spec: ArraySpec) -> Vec3Int:
     """The shard shape, halved along its longest axis (z first on ties) while a
-    block holds more than ``array.chunk-size`` bytes, never below the chunk shape."""
-    limit = parse_bytes(dask.config.get("array.chunk-size"))
+    block holds more than ``wkdist.to-dask.block-size``, never below the chunk shape."""
+    limit = byte_setting("to-dask.block-size")
     voxel_bytes = spec.num_channels * spec.dtype.itemsize
     block = list(spec.shard_shape)
     while math.prod(block) * voxel_bytes > limit:
@@ -231,7 +232,7 @@ def view_to_dask(
 
     Blocks follow a grid anchored at the origin and clipped at the box: of
     :func:`default_block_shape` (shards, or equal parts of a shard within
-    dask's ``array.chunk-size``), or of ``chunks`` (x, y, z edge lengths,
+    ``wkdist.to-dask.block-size``), or of ``chunks`` (x, y, z edge lengths,
     multiples of the storage chunk shape). Blocks are Fortran-ordered numpy arrays (see the
     module docstring). Creating the array reads the metadata file once and no
     voxel data; the array shows the mag as the metadata described it then.

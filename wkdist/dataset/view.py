@@ -369,7 +369,7 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         """A lazy ``(C, X, Y, Z)`` dask array over this view's box, in this mag's voxels.
 
         Blocks follow the storage shard grid (clipped at the box; a shard larger
-        than dask's ``array.chunk-size`` is cut into equal parts within it), or a
+        than ``wkdist.to-dask.block-size``, 16 MiB, is cut into equal parts within it), or a
         grid of ``chunks`` (x, y, z; multiples of the storage chunk shape). Blocks are
         numpy arrays in the storage's order (x fastest: Fortran-ordered), read
         without a transposing copy; ``compute()`` of this array returns a
