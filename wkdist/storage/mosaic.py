@@ -20,6 +20,7 @@ import numpy as np
 
 from wkdist.errors import InvalidArgumentError
 from wkdist.storage import buffers
+from wkdist.storage.threads import run_all
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -110,10 +111,23 @@ class BlockMosaic:
         """The mosaic of ``function`` applied to each block (it must keep shapes and dtype)."""
         return BlockMosaic({index: function(block) for index, block in self._blocks.items()})
 
-    def copy_to(self, out: np.ndarray) -> None:
-        """Copy all voxels into ``out`` (of the mosaic's shape), block by block."""
-        for start, block in self.blocks():
+    def copy_to(self, out: np.ndarray, *, parallel: bool = False) -> None:
+        """Copy all voxels into ``out`` (of the mosaic's shape), block by block.
+
+        ``parallel`` spreads the blocks over the shared storage pool (numpy
+        copies without the GIL, and the first touches of fresh output pages are
+        most of the cost); never from a task that itself runs on that pool.
+        """
+
+        def place(item: tuple[tuple[int, ...], np.ndarray]) -> None:
+            start, block = item
             out[tuple(slice(s, s + n) for s, n in zip(start, block.shape, strict=True))] = block
+
+        if parallel:
+            run_all(place, list(self.blocks()))
+        else:
+            for item in self.blocks():
+                place(item)
 
     def __getitem__(self, key: tuple[slice, ...]) -> np.ndarray | BlockMosaic:
         """The sub-box of basic slices (step 1): a view if it lies in one block, else a mosaic."""
