@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 
 import numpy as np
 import psutil
@@ -96,8 +97,18 @@ def tmpfs(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-def remount(mount, options):
-    subprocess.run(["mount", "-o", f"remount,{options}", str(mount)], check=True)
+def remount(mount, options, seconds=0.0):
+    """Remount with ``options``, retrying for ``seconds`` while the kernel answers
+    "mount point is busy" (remounting read-only fails while a file is open for writing)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        done = subprocess.run(["mount", "-o", f"remount,{options}", str(mount)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"remount,{options} failed: {done.stderr}")
+        time.sleep(0.01)
 
 
 def test_disk_full_then_resumed(source, reference, tmpfs):
@@ -122,7 +133,7 @@ def test_read_only_then_resumed(source, reference, tmpfs):
     proc = subprocess.Popen(copy_command(source, target), cwd=tmpfs, env=environment(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wait_for(lambda: proc.poll() is not None or records(target) >= 3, 120, "the copy to write")
-    remount(tmpfs, "ro")
+    remount(tmpfs, "ro", seconds=60)
     _, stderr = proc.communicate(timeout=300)
     remount(tmpfs, "rw")
     if proc.returncode == 0:
