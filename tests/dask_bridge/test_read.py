@@ -218,8 +218,22 @@ def test_default_blocks_split_large_shards(tmp_path, dtype, num_channels, chunk_
     layer = ds.add_layer("layer", category, dtype=dtype, num_channels=num_channels,
                          bounding_box=wk.BoundingBox((0, 0, 0), (2048, 2048, 1024)))
     mag = layer.add_mag(1, chunk_shape=32, shard_shape=1024)
-    settings = {} if chunk_size is None else {"wkdist.to-dask.block-size": chunk_size}
+    settings = {"wkdist.to-dask.max-blocks": 10**9}  # see test_huge_arrays_keep_larger_blocks
+    if chunk_size is not None:
+        settings["wkdist.to-dask.block-size"] = chunk_size
     with dask.config.set(settings):
         array = mag.to_dask()
     assert tuple(max(c) for c in array.chunks[1:]) == expected
     assert array.chunks[1] == (expected[0],) * (2048 // expected[0])
+
+
+def test_huge_arrays_keep_larger_blocks(tmp_path):
+    """Halving stops before the array would have more than wkdist.to-dask.max-blocks blocks."""
+    ds = wk.Dataset(tmp_path / "ds", voxel_size=(1, 1, 1))
+    layer = ds.add_layer("color", "color", bounding_box=wk.BoundingBox((0, 0, 0), (2048, 2048, 1024)))
+    mag = layer.add_mag(1, chunk_shape=32, shard_shape=1024)
+    assert mag.to_dask().numblocks == (1, 8, 8, 4)  # 256³ blocks of 16 MiB
+    with dask.config.set({"wkdist.to-dask.max-blocks": 32}):
+        array = mag.to_dask()
+    assert array.numblocks == (1, 4, 4, 2)
+    assert tuple(max(c) for c in array.chunks[1:]) == (512, 512, 512)

@@ -14,7 +14,8 @@ result instead; on a local scheduler, computing the array as it was made is one
 read of its whole box (no per-block buffers, no assembly).
 
 Default blocks are the storage shards, halved (longest axis first) while a
-block holds more than ``wkdist.to-dask.block-size`` (16 MiB): webknossos'
+block holds more than ``wkdist.to-dask.block-size`` (16 MiB), as long as the
+array stays within ``wkdist.to-dask.max-blocks`` blocks: webknossos'
 default 1024³ shard is 1 GiB of uint8 and 8 GiB of uint64, too much for one
 task's numpy temporaries; smaller blocks let block-wise work run on every core,
 and numpy's temporaries of blocks this small reuse the memory of the previous
@@ -35,7 +36,7 @@ import dask.threaded
 import numpy as np
 from dask.base import get_scheduler, tokenize
 
-from wkdist.config import byte_setting
+from wkdist.config import byte_setting, setting
 from wkdist.dask_bridge.assembly import assemble
 from wkdist.errors import InvalidArgumentError
 from wkdist.geometry import BoundingBox, Vec3Int, grid_chunks
@@ -189,10 +190,14 @@ def _restore(
 _LOCAL_SCHEDULERS = (dask.threaded.get, dask.local.get_sync, dask.multiprocessing.get)
 
 
-def default_block_shape(spec: ArraySpec) -> Vec3Int:
+def default_block_shape(spec: ArraySpec, box: BoundingBox) -> Vec3Int:
     """The shard shape, halved along its longest axis (z first on ties) while a
-    block holds more than ``wkdist.to-dask.block-size``, never below the chunk shape."""
+    block holds more than ``wkdist.to-dask.block-size``, never below the chunk
+    shape, and never into more than ``wkdist.to-dask.max-blocks`` blocks over
+    ``box`` (in the mag's voxels; a huge array keeps larger blocks, as dask's
+    scheduler pays per task)."""
     limit = byte_setting("to-dask.block-size")
+    max_blocks = int(setting("to-dask.max-blocks"))
     voxel_bytes = spec.num_channels * spec.dtype.itemsize
     block = list(spec.shard_shape)
     while math.prod(block) * voxel_bytes > limit:
@@ -201,13 +206,18 @@ def default_block_shape(spec: ArraySpec) -> Vec3Int:
         if not halvable:
             break
         axis = max(halvable, key=lambda a: block[a])
-        block[axis] //= 2
+        smaller = [b // 2 if a == axis else b for a, b in enumerate(block)]
+        if math.prod(len(cuts) for cuts in grid_chunks(box, Vec3Int(smaller))) > max_blocks:
+            break
+        block = smaller
     return Vec3Int(block)
 
 
-def _block_shape(chunks: Vec3IntLike | int | None, spec: ArraySpec, path: Location) -> Vec3Int:
+def _block_shape(
+    chunks: Vec3IntLike | int | None, spec: ArraySpec, box: BoundingBox, path: Location
+) -> Vec3Int:
     if chunks is None:
-        return default_block_shape(spec)
+        return default_block_shape(spec, box)
     if isinstance(chunks, int):
         block = Vec3Int.full(chunks)
     else:
@@ -242,7 +252,7 @@ def view_to_dask(
     region = StorageRegion(
         array.path, data_format, array.metadata, box, spec.num_channels, spec.dtype
     )
-    block = _block_shape(chunks, spec, path)
+    block = _block_shape(chunks, spec, box, path)
     dask_chunks = ((spec.num_channels,), *grid_chunks(box, block))
     name = f"wkdist-read-{tokenize(region, dask_chunks)}"
     plain = da.from_array(
