@@ -158,8 +158,9 @@ class StorageOrderArray(da.Array):
         the CPUs; a ``distributed`` client computes the blocks on its workers.
         """
         region = self._source()
-        scheduler = get_scheduler(scheduler=kwargs.get("scheduler"), collections=[self])
-        if region is not None and scheduler in _LOCAL_SCHEDULERS:
+        if region is not None and get_scheduler(
+            scheduler=kwargs.get("scheduler"), collections=[self]
+        ) in _LOCAL_SCHEDULERS:
             return region.read_all()
         return super().compute(**kwargs)  # type: ignore[no-untyped-call]
 

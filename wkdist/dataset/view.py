@@ -240,10 +240,9 @@ class View(ChunkwiseMethods, SliceBufferMethods):
         if isinstance(view_box, BoundingBox):
             return self.write(data, **kwargs)
         box_args = {k: kwargs.pop(k) for k in _BOX_ARGS if k in kwargs}
-        axes = tuple(view_box.axes)
-        shape = from_cxyz(np.asarray(data), axes).shape
-        box = resolve_nd_box(self, view_box, "write_cxyz", data_shape=shape, **box_args)
-        return self.write(from_cxyz(np.asarray(data), axes), absolute_bounding_box=box, **kwargs)
+        stored = from_cxyz(np.asarray(data), tuple(view_box.axes))
+        box = resolve_nd_box(self, view_box, "write_cxyz", data_shape=stored.shape, **box_args)
+        return self.write(stored, absolute_bounding_box=box, **kwargs)
 
     # ----------------------------------------------------------------- write
     def write(

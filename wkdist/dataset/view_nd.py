@@ -139,11 +139,7 @@ def to_cxyz(data: np.ndarray, axes: tuple[str, ...]) -> np.ndarray:
 
 
 def from_cxyz(data: np.ndarray, axes: tuple[str, ...]) -> np.ndarray:
-    """``(C, X, Y, Z)`` ``data`` in the stored order ``axes`` (size 1 along other axes)."""
-    if np.ndim(data) != 4:
-        raise InvalidArgumentError(
-            f"write_cxyz() takes (C, X, Y, Z) data; got shape {np.shape(data)}"
-        )
+    """4-d ``(C, X, Y, Z)`` ``data`` in the stored order ``axes`` (size 1 along other axes)."""
     missing = [i for i, a in enumerate(CXYZ_AXES) if a not in axes]
     if any(data.shape[i] != 1 for i in missing):
         raise InvalidArgumentError(
